@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely'
+import * as coreIndex from './20261123T0200_core_index.ts'
+
+/** Every migration, by its frozen name. Names sort in the order they apply. */
+export const migrations: Record<string, Migration> = {
+  '20261123T0200_core_index': coreIndex,
+}

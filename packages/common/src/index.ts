@@ -1,0 +1,5 @@
+export * from './db/index.ts'
+export * from './env.ts'
+export * from './logger.ts'
+export * from './metrics.ts'
+export * from './bus.ts'

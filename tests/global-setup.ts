@@ -1,0 +1,17 @@
+import type { TestProject } from 'vitest/node'
+import { startTestCluster } from '@sundial/devnet'
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgAdminUrl: string
+  }
+}
+
+// One Postgres cluster for the whole run; each test file makes its own database in it.
+export default async function setup(project: TestProject) {
+  const cluster = await startTestCluster(Number(process.env.TEST_PG_PORT ?? 55432))
+  project.provide('pgAdminUrl', cluster.adminUrl)
+  return async () => {
+    await cluster.stop()
+  }
+}
