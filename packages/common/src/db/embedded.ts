@@ -10,7 +10,7 @@ export interface EmbeddedPostgresOptions {
   port: number
   /** Database created inside the cluster for Sundial. */
   database?: string
-  onLog?: (message: string) => void
+  onLog?: (message: unknown) => void
 }
 
 export interface RunningPostgres {
