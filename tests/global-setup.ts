@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node'
-import { startTestCluster } from '@sundial/devnet'
+import { freePort, startTestCluster } from '@sundial/devnet'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -9,7 +9,7 @@ declare module 'vitest' {
 
 // One Postgres cluster for the whole run; each test file makes its own database in it.
 export default async function setup(project: TestProject) {
-  const cluster = await startTestCluster(Number(process.env.TEST_PG_PORT ?? 55432))
+  const cluster = await startTestCluster(await freePort())
   project.provide('pgAdminUrl', cluster.adminUrl)
   return async () => {
     await cluster.stop()
