@@ -8,6 +8,14 @@ import type { LocalUserTable } from './local-user.ts'
 import type { PostTable } from './post.ts'
 import type { ProfileTable } from './profile.ts'
 import type { RepostTable } from './repost.ts'
+import type { SchedulerBlobTable } from './scheduler-blob.ts'
+import type { SchedulerConfirmationTable } from './scheduler-confirmation.ts'
+import type { SchedulerCredentialTable } from './scheduler-credential.ts'
+import type { SchedulerDraftTable } from './scheduler-draft.ts'
+import type { SchedulerOauthSessionTable } from './scheduler-oauth-session.ts'
+import type { SchedulerOauthStateTable } from './scheduler-oauth-state.ts'
+import type { SchedulerScheduleTable } from './scheduler-schedule.ts'
+import type { SchedulerWebhookOutboxTable } from './scheduler-webhook-outbox.ts'
 import type { TimelineItemTable } from './timeline-item.ts'
 import type { TombstoneTable } from './tombstone.ts'
 
@@ -25,6 +33,14 @@ export interface DatabaseSchema {
   timelineItem: TimelineItemTable
   localUser: LocalUserTable
   cursor: CursorTable
+  schedulerDraft: SchedulerDraftTable
+  schedulerSchedule: SchedulerScheduleTable
+  schedulerBlob: SchedulerBlobTable
+  schedulerConfirmation: SchedulerConfirmationTable
+  schedulerCredential: SchedulerCredentialTable
+  schedulerOauthState: SchedulerOauthStateTable
+  schedulerOauthSession: SchedulerOauthSessionTable
+  schedulerWebhookOutbox: SchedulerWebhookOutboxTable
 }
 
 export type {
@@ -39,6 +55,15 @@ export type {
   PostTable,
   ProfileTable,
   RepostTable,
+  SchedulerBlobTable,
+  SchedulerConfirmationTable,
+  SchedulerCredentialTable,
+  SchedulerDraftTable,
+  SchedulerOauthSessionTable,
+  SchedulerOauthStateTable,
+  SchedulerScheduleTable,
+  SchedulerWebhookOutboxTable,
   TimelineItemTable,
   TombstoneTable,
 }
+export type { ConfirmState, DraftOperation, DraftStatus, Jsonb } from './scheduler-draft.ts'
