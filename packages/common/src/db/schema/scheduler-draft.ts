@@ -3,7 +3,8 @@ import type { ColumnType, Generated } from 'kysely'
 /** jsonb: read as parsed JSON, written as a JSON string (pg would turn a JS array into a Postgres array). */
 export type Jsonb = ColumnType<unknown, string | null, string | null>
 
-export type DraftStatus = 'draft' | 'scheduled' | 'publishing' | 'published' | 'confirmed' | 'failed' | 'cancelled'
+export type DraftStatus =
+  'draft' | 'scheduled' | 'publishing' | 'published' | 'confirmed' | 'failed' | 'cancelled'
 export type DraftOperation = 'create' | 'put' | 'delete' | 'applyWrites'
 export type ConfirmState = 'awaiting' | 'confirmed' | 'unconfirmed'
 
