@@ -1,0 +1,41 @@
+/**
+ * GENERATED CODE - DO NOT MODIFY
+ */
+import { type ValidationResult, BlobRef } from '@atproto/lexicon'
+import { validate as _validate } from '../../../../lexicons.ts'
+import {
+  type $Typed,
+  is$typed as _is$typed,
+  type OmitKey,
+} from '../../../../util.ts'
+import type * as DevSundialSchedulerDefs from './defs.ts'
+
+const is$typed = _is$typed,
+  validate = _validate
+const id = 'dev.sundial.scheduler.getSchedule'
+
+export type QueryParams = {
+  id: string
+  upcoming: number
+}
+export type InputSchema = undefined
+
+export interface OutputSchema {
+  schedule: DevSundialSchedulerDefs.ScheduleView
+}
+
+export type HandlerInput = void
+
+export interface HandlerSuccess {
+  encoding: 'application/json'
+  body: OutputSchema
+  headers?: { [key: string]: string }
+}
+
+export interface HandlerError {
+  status: number
+  message?: string
+  error?: 'ScheduleNotFound'
+}
+
+export type HandlerOutput = HandlerError | HandlerSuccess
