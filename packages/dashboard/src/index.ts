@@ -1,0 +1,8 @@
+export { createDashboardRouter } from './router.ts'
+export type { DashboardOptions, DashboardRouter } from './router.ts'
+export { OperatorAuth } from './auth.ts'
+export type { OperatorAuthOptions } from './auth.ts'
+export { createBackfillSource } from './data/backfill.ts'
+export type { BackfillSource, BackfillView } from './data/backfill.ts'
+export type { LiveSnapshot } from './live/snapshot.ts'
+export type { Sample } from './live/sampler.ts'

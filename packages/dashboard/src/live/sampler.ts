@@ -1,0 +1,135 @@
+import type { Bus, Db, Logger } from '@sundial/common'
+import { readCursors } from '../data/queries.ts'
+import { readServiceStats } from '../data/service-stats.ts'
+import type { ServiceStats } from '../data/service-stats.ts'
+import { Ring } from './ring.ts'
+
+/** One point of the last hour's charts. */
+export interface Sample {
+  /** ms since the epoch */
+  t: number
+  /** Events per second committed by the firehose since the previous sample, all collections. */
+  ingestPerSec: number | null
+  /** The same, by collection (short name: post, like, …). */
+  byCollection: Record<string, number>
+  /** now − the firehose's stored cursor. */
+  cursorLagMs: number | null
+  backfillDepth: number | null
+  backfillInFlight: number | null
+  draftsPublishing: number | null
+  draftsScheduled: number | null
+}
+
+export interface SamplerOptions {
+  /** Default 2 s, the page's polling period. */
+  intervalMs?: number
+  /** Default one hour. */
+  windowMs?: number
+  /** Name of the firehose's row in the `cursor` table. */
+  cursorName?: string
+}
+
+/**
+ * Takes a sample of the cheap live numbers (Bus stats and the cursor row) every interval and keeps an hour of
+ * them in memory. Rates come from the difference between two samples of the services' cumulative counters.
+ */
+export class LiveSampler {
+  readonly intervalMs: number
+  private readonly ring: Ring<Sample>
+  private readonly cursorName: string | undefined
+  private timer: NodeJS.Timeout | undefined
+  private running: Promise<void> | undefined
+  private previous: { t: number; counters: Record<string, number>; total: number | null } | undefined
+  private stats: ServiceStats | undefined
+
+  constructor(
+    private readonly deps: { db: Db; bus: Bus; logger: Logger },
+    opts: SamplerOptions = {},
+  ) {
+    this.intervalMs = opts.intervalMs ?? 2000
+    const windowMs = opts.windowMs ?? 60 * 60 * 1000
+    this.ring = new Ring(Math.ceil(windowMs / this.intervalMs) + 1)
+    this.cursorName = opts.cursorName
+  }
+
+  start(): void {
+    if (this.timer) return
+    this.timer = setInterval(() => void this.tick(), this.intervalMs)
+    this.timer.unref()
+    void this.tick()
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer)
+    this.timer = undefined
+    await this.running
+  }
+
+  /** Takes one sample now (skipped if the previous one is still being taken). */
+  async tick(): Promise<void> {
+    if (this.running) return this.running
+    this.running = this.sample()
+      .catch((err: unknown) => this.deps.logger.warn({ err }, 'dashboard sample failed'))
+      .finally(() => {
+        this.running = undefined
+      })
+    return this.running
+  }
+
+  samples(sinceMs = 0): Sample[] {
+    return this.ring.toArray().filter((s) => s.t > sinceMs)
+  }
+
+  latest(): Sample | undefined {
+    return this.ring.last()
+  }
+
+  /** The Bus stats read by the last sample. */
+  latestStats(): ServiceStats | undefined {
+    return this.stats
+  }
+
+  private async sample(): Promise<void> {
+    const t = Date.now()
+    const [stats, cursors] = await Promise.all([
+      readServiceStats(this.deps.bus),
+      readCursors(this.deps.db).catch(() => []),
+    ])
+    this.stats = stats
+
+    const counters = stats.firehose.counters
+    const total = stats.firehose.total
+    let ingestPerSec: number | null = null
+    const byCollection: Record<string, number> = {}
+    const prev = this.previous
+    if (prev && t > prev.t) {
+      const seconds = (t - prev.t) / 1000
+      for (const [name, value] of Object.entries(counters)) {
+        const before = prev.counters[name]
+        // A counter that went down belongs to a restarted process: no rate for this interval.
+        if (before !== undefined && value >= before) byCollection[name] = round((value - before) / seconds)
+      }
+      if (total !== null && prev.total !== null && total >= prev.total) {
+        ingestPerSec = round((total - prev.total) / seconds)
+      }
+    }
+    this.previous = { t, counters, total }
+
+    const cursor = this.cursorName ? cursors.find((c) => c.name === this.cursorName) : cursors[0]
+    const cursorUs = stats.firehose.cursorUs ?? cursor?.timeUs
+    this.ring.push({
+      t,
+      ingestPerSec,
+      byCollection,
+      cursorLagMs: cursorUs ? Math.max(0, t - Math.floor(cursorUs / 1000)) : null,
+      backfillDepth: stats.backfill.depth,
+      backfillInFlight: stats.backfill.inFlight,
+      draftsPublishing: stats.scheduler.publishing,
+      draftsScheduled: stats.scheduler.scheduled,
+    })
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10
+}

@@ -1,0 +1,272 @@
+import { mkdtemp, stat } from 'node:fs/promises'
+import type http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import express from 'express'
+import type { BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { LocalBus, createLogger } from '@sundial/common'
+import type { Db } from '@sundial/common'
+import { createDashboardRouter } from '@sundial/dashboard'
+import type { DashboardRouter } from '@sundial/dashboard'
+import { createTestDatabase } from '@sundial/devnet'
+import type { TestDatabase } from '@sundial/devnet'
+import { launchChromium } from './browser.ts'
+import type { Browser } from './browser.ts'
+
+const PASSWORD = 'correct horse battery staple'
+const ALICE = 'did:plc:alice0000000000000000000'
+const BOB = 'did:plc:bob000000000000000000000'
+
+/** A stand-in firehose: publishes cumulative counters on the Bus and advances the cursor row, like the real one. */
+class FakeIngest {
+  private counts = { 'app.bsky.feed.post': 0, 'app.bsky.feed.like': 0, 'app.bsky.graph.follow': 0 }
+  private timer: NodeJS.Timeout | undefined
+  constructor(
+    private db: Db,
+    private bus: LocalBus,
+  ) {}
+
+  start(perTick: number): void {
+    this.timer = setInterval(() => void this.tick(perTick), 250)
+  }
+
+  stop(): void {
+    clearInterval(this.timer)
+  }
+
+  async tick(perTick: number): Promise<void> {
+    this.counts['app.bsky.feed.post'] += perTick
+    this.counts['app.bsky.feed.like'] += perTick * 3
+    this.counts['app.bsky.graph.follow'] += Math.ceil(perTick / 4)
+    const timeUs = (Date.now() - 1500) * 1000
+    await this.db
+      .insertInto('cursor')
+      .values({ name: 'firehose', timeUs })
+      .onConflict((oc) => oc.column('name').doUpdateSet({ timeUs, updatedAt: new Date() }))
+      .execute()
+    const fields: Record<string, number> = { cursorUs: timeUs, connected: 1, queueDepth: 12 }
+    for (const [c, n] of Object.entries(this.counts)) fields[`events:${c}`] = n
+    await this.bus.setStats('firehose', fields)
+  }
+}
+
+describe('operator dashboard in Chromium', () => {
+  let database: TestDatabase
+  let bus: LocalBus
+  let dashboard: DashboardRouter
+  let server: http.Server
+  let baseUrl: string
+  let browser: Browser
+  let context: BrowserContext
+  let page: Page
+  let ingest: FakeIngest
+  let failedId: string
+
+  beforeAll(async () => {
+    database = await createTestDatabase(inject('pgAdminUrl'), 'dashboard')
+    const db = database.db
+    bus = new LocalBus()
+    ingest = new FakeIngest(db, bus)
+
+    await db
+      .insertInto('actor')
+      .values([
+        { did: ALICE, handle: 'alice.test' },
+        { did: BOB, handle: 'bob.test' },
+      ])
+      .execute()
+    await db
+      .insertInto('localUser')
+      .values([
+        { did: ALICE, timelineBuiltAt: new Date(), completeSince: new Date() },
+        { did: BOB, timelineBuiltAt: new Date(), completeSince: null },
+      ])
+      .execute()
+    const now = Date.now()
+    const draft = (id: string, status: string, extra: Record<string, unknown> = {}) => ({
+      id,
+      ownerDid: ALICE,
+      status: status as 'failed',
+      operation: 'create' as const,
+      collection: 'app.bsky.feed.post',
+      rkey: id,
+      uri: `at://${ALICE}/app.bsky.feed.post/${id}`,
+      record: JSON.stringify({
+        $type: 'app.bsky.feed.post',
+        text: 'hello',
+        createdAt: new Date().toISOString(),
+      }),
+      ...extra,
+    })
+    failedId = '3kfaileddraft1'
+    await db
+      .insertInto('schedulerDraft')
+      .values([
+        draft(failedId, 'failed', { attempts: 8, lastError: 'PDS answered 401: token revoked' }),
+        draft('3kscheduled01', 'scheduled', { scheduledAt: new Date(now + 10 * 60_000) }),
+        draft('3kconfirmed01', 'confirmed', {
+          publishedAt: new Date(now - 5000),
+          confirmedAt: new Date(now - 4600),
+          confirmState: 'confirmed',
+        }),
+        draft('3kunconfirm01', 'published', {
+          publishedAt: new Date(now - 120_000),
+          confirmState: 'unconfirmed',
+          confirmNote: 'not seen on Jetstream after 60 s; the PDS has the record',
+        }),
+      ])
+      .execute()
+
+    dashboard = createDashboardRouter({
+      db,
+      bus,
+      logger: createLogger({ name: 'dashboard-test', level: 'silent' }),
+      adminPassword: PASSWORD,
+      adminToken: 'ops-token',
+      sampleIntervalMs: 500,
+    })
+    const app = express()
+    app.use('/dashboard', dashboard)
+    server = app.listen(0, '127.0.0.1')
+    await new Promise((r) => server.once('listening', r))
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+
+    browser = await launchChromium()
+    context = browser.context
+    page = context.pages()[0] ?? (await context.newPage())
+  })
+
+  afterAll(async () => {
+    ingest?.stop()
+    await browser?.close()
+    await dashboard?.destroy()
+    server?.closeAllConnections()
+    await new Promise((r) => server?.close(r))
+    await database?.close()
+  })
+
+  it('refuses the API without operator auth and accepts the bearer token', async () => {
+    const anon = await fetch(`${baseUrl}/dashboard/api/live`)
+    expect(anon.status).toBe(401)
+    const wrong = await fetch(`${baseUrl}/dashboard/api/live`, { headers: { authorization: 'Bearer nope' } })
+    expect(wrong.status).toBe(401)
+    const ok = await fetch(`${baseUrl}/dashboard/api/live`, {
+      headers: { authorization: 'Bearer ops-token' },
+    })
+    expect(ok.status).toBe(200)
+    const page = await fetch(`${baseUrl}/dashboard/`, { redirect: 'manual' })
+    expect(page.status).toBe(303)
+    expect(page.headers.get('location')).toBe('/dashboard/login')
+  })
+
+  it('signs in, shows live numbers that move, and retries a failed draft', async () => {
+    await page.goto(`${baseUrl}/dashboard/`)
+    await page.waitForURL(/\/dashboard\/login$/)
+    await page.fill('#password', 'wrong password')
+    await page.click('button[type=submit]')
+    await expect.poll(() => page.textContent('[role=alert]')).toContain('Wrong password')
+
+    await page.fill('#password', PASSWORD)
+    await page.click('button[type=submit]')
+    await page.waitForURL(/\/dashboard\/$/)
+    const cookies = await context.cookies()
+    const session = cookies.find((c) => c.name === 'sundial_dashboard')
+    expect(session?.httpOnly).toBe(true)
+    expect(session?.sameSite).toBe('Strict')
+
+    // Static numbers from Postgres.
+    await expect.poll(() => page.textContent('[data-field="users-total"]')).toBe('2')
+    await expect.poll(() => page.textContent('[data-field="users-complete"]')).toBe('1 of 2')
+    await expect.poll(() => page.textContent('[data-field="drafts-failed"]')).toBe('1')
+    await expect.poll(() => page.textContent('[data-field="drafts-unconfirmed"]')).toBe('1')
+    await expect.poll(() => page.textContent('[data-field="drafts-scheduled"]')).toBe('1')
+    expect(await page.textContent('#table-failed')).toContain('token revoked')
+    expect(await page.textContent('#table-failed')).toContain('@alice.test')
+    expect(await page.textContent('#table-unconfirmed')).toContain('the PDS has the record')
+    expect(await page.textContent('[data-field="confirm-p50"]')).toBe('400 ms')
+
+    // Live numbers: events flow, the ingest rate appears and keeps changing.
+    ingest.start(40)
+    await expect
+      .poll(async () => Number((await page.textContent('[data-field="ingest-rate"]'))?.replace(/,/g, '')), {
+        timeout: 15_000,
+      })
+      .toBeGreaterThan(100)
+    const first = await page.textContent('#table-collections')
+    expect(first).toContain('post')
+    expect(first).toContain('like')
+    await expect
+      .poll(() => page.textContent('[data-field="cursor-lag"]'), { timeout: 10_000 })
+      .toMatch(/^\d(\.\d)? s$/)
+    const totalsBefore = await page.textContent('#table-collections')
+    await expect
+      .poll(() => page.textContent('#table-collections'), { timeout: 10_000 })
+      .not.toBe(totalsBefore)
+    expect(await page.textContent('[data-field="ingest-connected"]')).toBe('firehose: connected')
+
+    // Let the chart gather a few points, then look at it.
+    await page.waitForTimeout(3000)
+    const shots = await mkdtemp(path.join(os.tmpdir(), 'sundial-dashboard-shot-'))
+    const shot = path.join(shots, 'dashboard.png')
+    await page.screenshot({ path: shot, fullPage: true })
+    expect((await stat(shot)).size).toBeGreaterThan(20_000)
+    console.log(`dashboard screenshot: ${shot}`)
+    // The ingest chart has drawn lines in the collection colours (post is blue).
+    const bluePixels = await page.evaluate(() => {
+      const canvas = document.getElementById('chart-ingest') as HTMLCanvasElement
+      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data
+      let n = 0
+      for (let i = 0; i < data.length; i += 4) if (data[i] < 80 && data[i + 1] < 140 && data[i + 2] > 200) n++
+      return n
+    })
+    expect(bluePixels).toBeGreaterThan(20)
+
+    // Retry the failed draft: it goes back to the publisher, due now.
+    let woke = 0
+    await bus.subscribe('scheduler:drafts-changed', () => woke++)
+    await page.click(`tr[data-draft="${failedId}"] button[data-action=retry]`)
+    await expect.poll(() => page.textContent('#toast')).toContain('queued to publish again')
+    const row = await database.db
+      .selectFrom('schedulerDraft')
+      .select(['status', 'wakeAt', 'attempts'])
+      .where('id', '=', failedId)
+      .executeTakeFirstOrThrow()
+    expect(row.status).toBe('scheduled')
+    expect(row.attempts).toBe(0)
+    expect(row.wakeAt!.getTime()).toBeLessThanOrEqual(Date.now())
+    expect(woke).toBe(1)
+    await expect.poll(() => page.textContent('[data-field="drafts-failed"]')).toBe('0')
+    await expect.poll(() => page.isVisible('[data-empty="table-failed"]')).toBe(true)
+
+    // Retrying it again is refused: it is no longer failed.
+    const again = await page.evaluate(async (id) => {
+      const res = await fetch(`api/drafts/${id}/retry`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      })
+      return res.status
+    }, failedId)
+    expect(again).toBe(409)
+
+    // Actions refuse form posts (CSRF) even with a valid session.
+    const formPost = await page.evaluate(async (id) => {
+      const res = await fetch(`api/drafts/${id}/cancel`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'x=1',
+      })
+      return res.status
+    }, failedId)
+    expect(formPost).toBe(415)
+  })
+
+  it('signs out', async () => {
+    await page.click('form[action=logout] button')
+    await page.waitForURL(/\/dashboard\/login$/)
+    const status = await page.evaluate(async () => (await fetch('api/live')).status)
+    expect(status).toBe(401)
+  })
+})
