@@ -1,0 +1,35 @@
+import { ids } from '@atproto/api'
+import type { AppBskyFeedGetLikes } from '@atproto/api'
+import type { Server } from '@atproto/xrpc-server'
+import type { OptionalViewerAuth } from '../../../../auth.ts'
+import type { AppContext } from '../../../../context.ts'
+import { pageCursor } from '../../../../data/pagination.ts'
+import { getLikesBySubject } from '../../../../data/posts.ts'
+import { cursorKey, resolvePostUris } from '../../../params.ts'
+import { json, query } from '../../../xrpc.ts'
+
+export default function (server: Server, ctx: AppContext) {
+  query<AppBskyFeedGetLikes.QueryParams, AppBskyFeedGetLikes.OutputSchema, OptionalViewerAuth>(
+    server,
+    ids.AppBskyFeedGetLikes,
+    {
+      auth: ctx.authVerifier.optional,
+      handler: async ({ params, auth }) => {
+        const limit = params.limit ?? 50
+        const [subject] = await resolvePostUris(ctx, [params.uri])
+        const rows = await getLikesBySubject(ctx.db, subject, cursorKey(params.cursor), limit)
+        const state = await ctx.hydrator.hydrateProfiles(
+          rows.map((r) => r.authorDid),
+          auth.credentials.viewer,
+        )
+        const likes = rows.flatMap((row) => {
+          const actor = ctx.views.profile(row.authorDid, state)
+          if (!actor) return []
+          const indexedAt = row.indexedAt < row.createdAt ? row.indexedAt : row.createdAt
+          return [{ actor, createdAt: row.createdAt.toISOString(), indexedAt: indexedAt.toISOString() }]
+        })
+        return json({ uri: params.uri, cid: params.cid, likes, cursor: pageCursor(rows, limit, (r) => r) })
+      },
+    },
+  )
+}

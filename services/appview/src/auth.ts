@@ -1,0 +1,31 @@
+import { parseReqNsid } from '@atproto/xrpc-server'
+import type { MethodAuthContext } from '@atproto/xrpc-server'
+import type { ServiceAuthVerifier } from '@sundial/common'
+
+export interface ViewerAuth {
+  credentials: { viewer: string }
+}
+
+export interface OptionalViewerAuth {
+  credentials: { viewer: string | null }
+}
+
+/**
+ * XRPC auth verifiers: a service JWT addressed to us (`aud`) for the method called (`lxm`), signed by the
+ * issuer's atproto key. Failures surface as 401 AuthRequiredError from the shared verifier.
+ */
+export class AuthVerifier {
+  constructor(private service: ServiceAuthVerifier) {}
+
+  /** A valid token is required; the viewer is its issuer. */
+  standard = async ({ req }: MethodAuthContext): Promise<ViewerAuth> => {
+    const { credentials } = await this.service.verify(req.headers.authorization, parseReqNsid(req))
+    return { credentials: { viewer: credentials.did } }
+  }
+
+  /** No Authorization header means no viewer; a header that is present must still be valid. */
+  optional = async ({ req }: MethodAuthContext): Promise<OptionalViewerAuth> => {
+    const { credentials } = await this.service.verifyOptional(req.headers.authorization, parseReqNsid(req))
+    return { credentials: { viewer: credentials.did } }
+  }
+}
