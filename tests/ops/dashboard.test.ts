@@ -19,35 +19,49 @@ const PASSWORD = 'correct horse battery staple'
 const ALICE = 'did:plc:alice0000000000000000000'
 const BOB = 'did:plc:bob000000000000000000000'
 
-/** A stand-in firehose: publishes cumulative counters on the Bus and advances the cursor row, like the real one. */
+/**
+ * A stand-in firehose: advances the cursor row and publishes its live numbers on the Bus in the firehose's own
+ * format (services/firehose/src/stats.ts), with rates that wobble so the page has something to show moving.
+ */
 class FakeIngest {
-  private counts = { 'app.bsky.feed.post': 0, 'app.bsky.feed.like': 0, 'app.bsky.graph.follow': 0 }
   private timer: NodeJS.Timeout | undefined
+  private n = 0
   constructor(
     private db: Db,
     private bus: LocalBus,
   ) {}
 
-  start(perTick: number): void {
-    this.timer = setInterval(() => void this.tick(perTick), 250)
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), 250)
   }
 
   stop(): void {
     clearInterval(this.timer)
   }
 
-  async tick(perTick: number): Promise<void> {
-    this.counts['app.bsky.feed.post'] += perTick
-    this.counts['app.bsky.feed.like'] += perTick * 3
-    this.counts['app.bsky.graph.follow'] += Math.ceil(perTick / 4)
+  async tick(): Promise<void> {
+    this.n++
+    const posts = 150 + 30 * Math.sin(this.n / 3)
     const timeUs = (Date.now() - 1500) * 1000
     await this.db
       .insertInto('cursor')
       .values({ name: 'firehose', timeUs })
       .onConflict((oc) => oc.column('name').doUpdateSet({ timeUs, updatedAt: new Date() }))
       .execute()
-    const fields: Record<string, number> = { cursorUs: timeUs, connected: 1, queueDepth: 12 }
-    for (const [c, n] of Object.entries(this.counts)) fields[`events:${c}`] = n
+    const rates = {
+      'app.bsky.feed.post': posts,
+      'app.bsky.feed.like': posts * 3,
+      'app.bsky.feed.repost': posts / 2,
+      'app.bsky.graph.follow': posts / 4,
+    }
+    const fields: Record<string, string | number> = {
+      cursor: timeUs,
+      connected: 1,
+      paused: 0,
+      queueDepth: 12,
+      eventsPerSec: Math.round(Object.values(rates).reduce((a, b) => a + b, 0) * 10) / 10,
+    }
+    for (const [c, r] of Object.entries(rates)) fields[`eventsPerSec.${c}`] = Math.round(r * 10) / 10
     await this.bus.setStats('firehose', fields)
   }
 }
@@ -63,6 +77,7 @@ describe('operator dashboard in Chromium', () => {
   let page: Page
   let ingest: FakeIngest
   let failedId: string
+  const pageErrors: string[] = []
 
   beforeAll(async () => {
     database = await createTestDatabase(inject('pgAdminUrl'), 'dashboard')
@@ -136,6 +151,7 @@ describe('operator dashboard in Chromium', () => {
     browser = await launchChromium()
     context = browser.context
     page = context.pages()[0] ?? (await context.newPage())
+    page.on('pageerror', (err) => pageErrors.push(err.message))
   })
 
   afterAll(async () => {
@@ -188,7 +204,7 @@ describe('operator dashboard in Chromium', () => {
     expect(await page.textContent('[data-field="confirm-p50"]')).toBe('400 ms')
 
     // Live numbers: events flow, the ingest rate appears and keeps changing.
-    ingest.start(40)
+    ingest.start()
     await expect
       .poll(async () => Number((await page.textContent('[data-field="ingest-rate"]'))?.replace(/,/g, '')), {
         timeout: 15_000,
@@ -261,6 +277,10 @@ describe('operator dashboard in Chromium', () => {
       return res.status
     }, failedId)
     expect(formPost).toBe(415)
+  })
+
+  it('ran without script errors', () => {
+    expect(pageErrors).toEqual([])
   })
 
   it('signs out', async () => {

@@ -30,7 +30,7 @@ export interface DashboardOptions {
   sampleIntervalMs?: number
   /** How much history the charts keep; default one hour. */
   historyWindowMs?: number
-  /** The firehose's row in the `cursor` table; default the first row. */
+  /** The firehose's row in the `cursor` table; default `firehose`. */
   cursorName?: string
   /** Called after an operator action changed drafts, so the scheduler wakes now (default: Bus publish). */
   notifyDraftsChanged?: () => Promise<void>

@@ -109,12 +109,14 @@ function render(s) {
       ? 'firehose: not reporting'
       : ingest.connected === false
         ? 'firehose: disconnected'
-        : 'firehose: connected',
+        : ingest.paused
+          ? 'firehose: paused (backpressure)'
+          : 'firehose: connected',
   )
   setField('ingest-queue', num(ingest.queueDepth))
 
   const cursors = s.cursors.available ? s.cursors.rows : []
-  const main = cursors[0]
+  const main = cursors.find((c) => c.name === 'firehose') ?? cursors[0]
   const lag = s.sample?.cursorLagMs ?? main?.lagMs ?? null
   setField('cursor-lag', duration(lag))
   setField('cursor-at', main ? new Date(Math.floor(main.timeUs / 1000)).toLocaleTimeString() : '–')
@@ -185,7 +187,8 @@ function render(s) {
       : [],
   )
 
-  const names = Object.keys({ ...ingest.totals, ...ingest.byCollection }).sort()
+  const names = Object.keys(ingest.byCollection).sort()
+  const total = names.reduce((sum, n) => sum + ingest.byCollection[n], 0)
   fillTable(
     'table-collections',
     names.map((n, i) => {
@@ -193,10 +196,11 @@ function render(s) {
       swatch.style.background = colorOf(n, i)
       const label = el('span')
       label.append(swatch, document.createTextNode(n))
+      const share = total > 0 ? `${Math.round((100 * ingest.byCollection[n]) / total)} %` : '–'
       return row([
         label,
-        { text: num(ingest.byCollection[n] ?? 0), className: 'num' },
-        { text: num(ingest.totals[n]), className: 'num' },
+        { text: num(ingest.byCollection[n]), className: 'num' },
+        { text: share, className: 'num' },
       ])
     }),
   )
@@ -351,21 +355,25 @@ async function api(path, init) {
 }
 
 async function poll() {
+  let snapshot
+  let history
   try {
     const since = state.samples.at(-1)?.t ?? 0
-    const [snapshot, history] = await Promise.all([api('api/live'), api(`api/history?since=${since}`)])
-    addSamples(history.samples)
-    state.lastSnapshot = snapshot
-    state.failures = 0
-    render(snapshot)
-    drawCharts(snapshot.now)
-    document.getElementById('updated').textContent = `updated ${new Date(snapshot.now).toLocaleTimeString()}`
-    document.getElementById('live-dot').className = 'dot live'
+    ;[snapshot, history] = await Promise.all([api('api/live'), api(`api/history?since=${since}`)])
   } catch (err) {
     state.failures++
     document.getElementById('updated').textContent = `connection problem: ${err.message}`
     document.getElementById('live-dot').className = 'dot down'
+    return
   }
+  state.failures = 0
+  addSamples(history.samples)
+  state.lastSnapshot = snapshot
+  // Rendering errors are bugs, not connection problems: let them reach the console.
+  render(snapshot)
+  drawCharts(snapshot.now)
+  document.getElementById('updated').textContent = `updated ${new Date(snapshot.now).toLocaleTimeString()}`
+  document.getElementById('live-dot').className = 'dot live'
 }
 
 document.addEventListener('click', async (event) => {

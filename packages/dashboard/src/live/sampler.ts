@@ -8,7 +8,7 @@ import { Ring } from './ring.ts'
 export interface Sample {
   /** ms since the epoch */
   t: number
-  /** Events per second committed by the firehose since the previous sample, all collections. */
+  /** Events per second the firehose committed (its own last stats period), all collections. */
   ingestPerSec: number | null
   /** The same, by collection (short name: post, like, …). */
   byCollection: Record<string, number>
@@ -25,21 +25,20 @@ export interface SamplerOptions {
   intervalMs?: number
   /** Default one hour. */
   windowMs?: number
-  /** Name of the firehose's row in the `cursor` table. */
+  /** Name of the firehose's row in the `cursor` table; default `firehose` (else the first row). */
   cursorName?: string
 }
 
 /**
  * Takes a sample of the cheap live numbers (Bus stats and the cursor row) every interval and keeps an hour of
- * them in memory. Rates come from the difference between two samples of the services' cumulative counters.
+ * them in memory, so the charts have a history from the moment the page opens.
  */
 export class LiveSampler {
   readonly intervalMs: number
   private readonly ring: Ring<Sample>
-  private readonly cursorName: string | undefined
+  private readonly cursorName: string
   private timer: NodeJS.Timeout | undefined
   private running: Promise<void> | undefined
-  private previous: { t: number; counters: Record<string, number>; total: number | null } | undefined
   private stats: ServiceStats | undefined
 
   constructor(
@@ -49,7 +48,7 @@ export class LiveSampler {
     this.intervalMs = opts.intervalMs ?? 2000
     const windowMs = opts.windowMs ?? 60 * 60 * 1000
     this.ring = new Ring(Math.ceil(windowMs / this.intervalMs) + 1)
-    this.cursorName = opts.cursorName
+    this.cursorName = opts.cursorName ?? 'firehose'
   }
 
   start(): void {
@@ -97,30 +96,12 @@ export class LiveSampler {
     ])
     this.stats = stats
 
-    const counters = stats.firehose.counters
-    const total = stats.firehose.total
-    let ingestPerSec: number | null = null
-    const byCollection: Record<string, number> = {}
-    const prev = this.previous
-    if (prev && t > prev.t) {
-      const seconds = (t - prev.t) / 1000
-      for (const [name, value] of Object.entries(counters)) {
-        const before = prev.counters[name]
-        // A counter that went down belongs to a restarted process: no rate for this interval.
-        if (before !== undefined && value >= before) byCollection[name] = round((value - before) / seconds)
-      }
-      if (total !== null && prev.total !== null && total >= prev.total) {
-        ingestPerSec = round((total - prev.total) / seconds)
-      }
-    }
-    this.previous = { t, counters, total }
-
-    const cursor = this.cursorName ? cursors.find((c) => c.name === this.cursorName) : cursors[0]
+    const cursor = cursors.find((c) => c.name === this.cursorName) ?? cursors[0]
     const cursorUs = stats.firehose.cursorUs ?? cursor?.timeUs
     this.ring.push({
       t,
-      ingestPerSec,
-      byCollection,
+      ingestPerSec: stats.firehose.totalPerSec,
+      byCollection: stats.firehose.ratesPerSec,
       cursorLagMs: cursorUs ? Math.max(0, t - Math.floor(cursorUs / 1000)) : null,
       backfillDepth: stats.backfill.depth,
       backfillInFlight: stats.backfill.inFlight,
@@ -128,8 +109,4 @@ export class LiveSampler {
       draftsScheduled: stats.scheduler.scheduled,
     })
   }
-}
-
-function round(n: number): number {
-  return Math.round(n * 10) / 10
 }

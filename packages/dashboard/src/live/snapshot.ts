@@ -13,11 +13,10 @@ export interface LiveSnapshot {
   ingest: {
     available: boolean
     connected: boolean | null
+    paused: boolean | null
     queueDepth: number | null
-    invalid: number | null
     totalPerSec: number | null
     byCollection: Record<string, number>
-    totals: Record<string, number>
   }
   cursors: Section<{ rows: { name: string; timeUs: number; lagMs: number; updatedAt: string }[] }>
   backfill: Section<BackfillView>
@@ -99,11 +98,10 @@ export async function buildSnapshot(deps: SnapshotDeps): Promise<LiveSnapshot> {
     ingest: {
       available: Boolean(firehose?.available),
       connected: firehose?.connected ?? null,
+      paused: firehose?.paused ?? null,
       queueDepth: firehose?.queueDepth ?? null,
-      invalid: firehose?.invalid ?? null,
-      totalPerSec: sample?.ingestPerSec ?? null,
-      byCollection: sample?.byCollection ?? {},
-      totals: firehose?.counters ?? {},
+      totalPerSec: firehose?.totalPerSec ?? null,
+      byCollection: firehose?.ratesPerSec ?? {},
     },
     cursors,
     backfill,
