@@ -87,7 +87,7 @@ describe('syntheticEvents', () => {
   it('writes realistic posts: replies, quotes, images, links, several languages', () => {
     const posts = validEvents(collect({ seed: 9, count: 30_000 })).flatMap((e) =>
       e.kind === 'commit' && e.commit.operation === 'create' && e.commit.collection === 'app.bsky.feed.post'
-        ? [e.commit.record as Record<string, unknown> & { text: string }]
+        ? [e.commit.record as unknown as Record<string, unknown> & { text: string }]
         : [],
     )
     const count = (predicate: (p: Record<string, unknown>) => boolean) => posts.filter(predicate).length
