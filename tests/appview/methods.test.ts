@@ -420,6 +420,46 @@ describe('dev.sundial.feed', () => {
   })
 })
 
+describe('bad input', () => {
+  it('is a 4xx, never a 500', async () => {
+    const token = async (lxm: string) =>
+      (await alice.pds.com.atproto.server.getServiceAuth({ aud: h.cfg.serviceDid, lxm })).data.token
+    const cases = [
+      'app.bsky.feed.getTimeline?limit=0',
+      'app.bsky.feed.getTimeline?limit=abc',
+      'app.bsky.feed.getTimeline?cursor=-99999999999999999__bafy',
+      'app.bsky.feed.getTimeline?cursor=1700000000000__%27%3B%20drop%20table%20post',
+      'app.bsky.feed.getAuthorFeed?actor=',
+      'app.bsky.feed.getAuthorFeed?actor=did%3Aweb%3A%25%25',
+      `app.bsky.feed.getAuthorFeed?actor=${bob.did}&filter=everything`,
+      `app.bsky.feed.getAuthorFeed?actor=${bob.did}&cursor=x__y__z`,
+      'app.bsky.feed.getPostThread',
+      'app.bsky.feed.getPostThread?uri=at%3A%2F%2Fnobody.test%2Fapp.bsky.feed.post%2F3k',
+      'app.bsky.feed.getPostThread?uri=at%3A%2F%2Fdid%3Aplc%3Ax&depth=-1',
+      'app.bsky.feed.getPostThread?uri=at%3A%2F%2Fdid%3Aplc%3Ax&depth=100000',
+      'app.bsky.feed.getPosts',
+      'app.bsky.feed.getPosts?uris=notauri',
+      `app.bsky.feed.getPosts?${Array.from({ length: 30 }, () => `uris=${encodeURIComponent(refs.bobImage.uri)}`).join('&')}`,
+      'app.bsky.feed.getLikes?uri=at%3A%2F%2Fdid%3Aplc%3Ax%2Fapp.bsky.feed.post%2F1&limit=101',
+      'app.bsky.feed.getRepostedBy?uri=at%3A%2F%2Fdid%3Aplc%3Ax%2Fapp.bsky.feed.post%2F1&cursor=1__',
+      'app.bsky.actor.getProfile?actor=..',
+      'app.bsky.actor.getProfiles',
+      'app.bsky.graph.getFollows?actor=did%3Aplc%3Ax&cursor=abc',
+      'dev.sundial.feed.getTimeline?since=notadate',
+      'dev.sundial.feed.getTimeline?langs=%%%',
+      'dev.sundial.feed.getTimeline?until=0000-01-01T00%3A00%3A00Z',
+    ]
+    for (const path of cases) {
+      const lxm = path.split('?')[0]
+      const res = await fetch(`${h.appview.url}/xrpc/${path}`, {
+        headers: { authorization: `Bearer ${await token(lxm)}` },
+      })
+      expect(res.status, path).toBeGreaterThanOrEqual(200)
+      expect(res.status, path).toBeLessThan(500)
+    }
+  })
+})
+
 describe('service endpoints', () => {
   it('serves did.json, health and metrics', async () => {
     const doc = await (await fetch(`${h.appview.url}/.well-known/did.json`)).json()
