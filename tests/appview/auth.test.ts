@@ -114,7 +114,12 @@ describe('service auth', () => {
     const other = await call(TIMELINE, `Bearer ${await issued(h.cfg.serviceDid, PROFILE)}`)
     expect(other.status).toBe(401)
     expect(other.body.error).toBe('BadJwtLexiconMethod')
-    const unscoped = await createServiceJwt({ iss: alice.did, aud: h.cfg.serviceDid, keypair: aliceKey })
+    const unscoped = await createServiceJwt({
+      iss: alice.did,
+      aud: h.cfg.serviceDid,
+      lxm: null,
+      keypair: aliceKey,
+    })
     expect((await call(TIMELINE, `Bearer ${unscoped}`)).status).toBe(401)
   })
 
