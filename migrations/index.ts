@@ -1,9 +1,11 @@
 import type { Migration } from 'kysely'
 import * as coreIndex from './20261123T0200_core_index.ts'
 import * as scheduler from './20261123T0300_scheduler.ts'
+import * as backfill from './20261123T0400_backfill.ts'
 
 /** Every migration, by its frozen name. Names sort in the order they apply. */
 export const migrations: Record<string, Migration> = {
   '20261123T0200_core_index': coreIndex,
   '20261123T0300_scheduler': scheduler,
+  '20261123T0400_backfill': backfill,
 }

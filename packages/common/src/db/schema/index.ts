@@ -1,5 +1,6 @@
 import type { ActorTable } from './actor.ts'
 import type { ActorAggTable, PostAggTable } from './aggregates.ts'
+import type { BackfillJobTable } from './backfill-job.ts'
 import type { CursorTable } from './cursor.ts'
 import type { FeedItemTable } from './feed-item.ts'
 import type { FollowTable } from './follow.ts'
@@ -41,11 +42,13 @@ export interface DatabaseSchema {
   schedulerOauthState: SchedulerOauthStateTable
   schedulerOauthSession: SchedulerOauthSessionTable
   schedulerWebhookOutbox: SchedulerWebhookOutboxTable
+  backfillJob: BackfillJobTable
 }
 
 export type {
   ActorTable,
   ActorAggTable,
+  BackfillJobTable,
   CursorTable,
   FeedItemTable,
   FollowTable,
@@ -67,3 +70,4 @@ export type {
   TombstoneTable,
 }
 export type { ConfirmState, DraftOperation, DraftStatus, Jsonb } from './scheduler-draft.ts'
+export type { BackfillReason, BackfillState } from './backfill-job.ts'
