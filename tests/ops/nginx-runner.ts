@@ -22,14 +22,14 @@ export interface NginxTemplateVars {
   NGINX_BLOB_MAX_BODY: string
 }
 
-export const DEFAULT_TEMPLATE_VARS: Omit<NginxTemplateVars, 'APPVIEW_UPSTREAM' | 'SCHEDULER_UPSTREAM'> = {
-  NGINX_HTTP_LISTEN: '80',
-  NGINX_SERVER_NAME: '_',
-  NGINX_READ_RATE: '30r/s',
-  NGINX_READ_BURST: '60',
-  NGINX_WRITE_RATE: '5r/s',
-  NGINX_WRITE_BURST: '20',
-  NGINX_BLOB_MAX_BODY: '50m',
+export const ENV_EXAMPLE = path.resolve(NGINX_DIR, '../.env.example')
+
+/** The values .env.example gives the template variables, so tests run what an operator starts from. */
+export async function templateDefaults(): Promise<Record<string, string>> {
+  const text = await readFile(ENV_EXAMPLE, 'utf8')
+  const out: Record<string, string> = {}
+  for (const m of text.matchAll(/^((?:NGINX|APPVIEW|SCHEDULER)_[A-Z0-9_]+)=(.*)$/gm)) out[m[1]] = m[2].trim()
+  return out
 }
 
 const PLACEHOLDER = /\$\{([A-Z][A-Z0-9_]*)\}/g
@@ -105,7 +105,7 @@ export async function startNginx(opts: StartNginxOptions): Promise<RunningNginx>
   await mkdir(path.join(dir, 'temp'))
   await copyFile('/etc/nginx/mime.types', path.join(dir, 'mime.types'))
   await renderTemplates(dir, {
-    ...DEFAULT_TEMPLATE_VARS,
+    ...(await templateDefaults()),
     ...opts.vars,
     NGINX_HTTP_LISTEN: `127.0.0.1:${opts.port}`,
   })

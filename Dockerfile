@@ -1,0 +1,29 @@
+# One image for every Sundial service; the command picks which (see docker-compose.yml):
+#   npm run start:appview | start:firehose | start:scheduler | migrate
+# TypeScript runs directly through tsx, so there is no build step.
+
+# Just the manifests, so `npm ci` below is cached until a dependency changes.
+FROM node:20-bookworm-slim AS manifests
+WORKDIR /app
+COPY . .
+RUN find . -type f ! -name package.json ! -name package-lock.json ! -name .npmrc -delete \
+ && find . -type d -empty -delete
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_FUND=false \
+    NPM_CONFIG_AUDIT=false
+WORKDIR /app
+
+COPY --from=manifests /app ./
+# Dev dependencies (the local test network, test runners) stay out of the production image.
+RUN npm ci --omit=dev && npm cache clean --force
+
+COPY . .
+RUN mkdir -p /app/data && chown node:node /app/data
+USER node
+
+EXPOSE 2584 2585 3100
+STOPSIGNAL SIGTERM
+CMD ["npm", "run", "start:appview"]
