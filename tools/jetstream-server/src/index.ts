@@ -16,6 +16,7 @@ export type {
 export { serializeEvent } from './events.ts'
 export type { RetentionOptions } from './event-log.ts'
 export type { Logger } from './logger.ts'
+export type { SubscriberStats } from './subscriber.ts'
 export { recordToJson } from './record-json.ts'
 export {
   DEFAULT_START_TIME_US,

@@ -15,6 +15,7 @@ import { PdsUpstream } from './pds-upstream.ts'
 import { appendItems, playItems } from './pump.ts'
 import type { PlayOptions, StreamSummary } from './pump.ts'
 import { CloseCode, Subscriber } from './subscriber.ts'
+import type { SubscriberStats } from './subscriber.ts'
 import { syntheticEvents } from './synthetic.ts'
 import type { SyntheticOptions } from './synthetic.ts'
 
@@ -174,6 +175,11 @@ export class JetstreamServer {
 
   clientCount(): number {
     return this.subscribers.size
+  }
+
+  /** Per-connection backpressure figures, for tests and benchmarks. */
+  clientStats(): SubscriberStats[] {
+    return [...this.subscribers].map((subscriber) => subscriber.stats())
   }
 
   /** Resolves once every subscriber was sent everything emitted so far and its socket buffer is empty. */

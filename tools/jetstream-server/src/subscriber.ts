@@ -26,6 +26,16 @@ export interface SubscriberOptions {
   onClose(subscriber: Subscriber): void
 }
 
+export interface SubscriberStats {
+  /** Bytes queued in the socket, not yet taken by the kernel. */
+  bufferedBytes: number
+  /** Log entries not yet examined for this subscriber (its lag). */
+  pendingEntries: number
+  /** Writing is paused until the socket drains. */
+  waitingForDrain: boolean
+  waitingForHello: boolean
+}
+
 /** Entries examined per turn before yielding, so a selective filter over a long replay cannot hog the loop. */
 const SCAN_BUDGET = 20_000
 
@@ -72,6 +82,15 @@ export class Subscriber {
   get idle(): boolean {
     if (this.closed || this.waitingForHello) return true
     return this.nextSeq >= this.log.nextSeq && this.ws.bufferedAmount === 0
+  }
+
+  stats(): SubscriberStats {
+    return {
+      bufferedBytes: this.ws.bufferedAmount,
+      pendingEntries: Math.max(0, this.log.nextSeq - this.nextSeq),
+      waitingForDrain: this.awaitingDrain,
+      waitingForHello: this.waitingForHello,
+    }
   }
 
   /** Wakes the pump after new entries were appended. Coalesced: many emits in one tick cost one pump. */
