@@ -77,6 +77,7 @@ describe('operator dashboard in Chromium', () => {
   let page: Page
   let ingest: FakeIngest
   let failedId: string
+  let failedJobId: string
   const pageErrors: string[] = []
 
   beforeAll(async () => {
@@ -131,6 +132,40 @@ describe('operator dashboard in Chromium', () => {
           confirmState: 'unconfirmed',
           confirmNote: 'not seen on Jetstream after 60 s; the PDS has the record',
         }),
+      ])
+      .execute()
+
+    const carol = 'did:plc:carol00000000000000000000'
+    const dave = 'did:plc:dave000000000000000000000'
+    const erin = 'did:plc:erin000000000000000000000'
+    const failedJob = await db
+      .insertInto('backfillJob')
+      .values([
+        {
+          did: carol,
+          reason: 'follow',
+          state: 'failed',
+          attempts: 6,
+          pdsHost: 'pds.b.test',
+          lastError: 'getRepo: 502 Bad Gateway',
+        },
+      ])
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    failedJobId = String(failedJob.id)
+    await db
+      .insertInto('backfillJob')
+      .values([
+        { did: dave, reason: 'follow', state: 'running', pdsHost: 'pds.a.test' },
+        {
+          did: erin,
+          reason: 'onboard',
+          state: 'pending',
+          pdsHost: 'pds.a.test',
+          attempts: 1,
+          lastError: 'timeout',
+        },
+        { did: BOB, reason: 'onboard', state: 'pending' },
       ])
       .execute()
 
@@ -203,6 +238,14 @@ describe('operator dashboard in Chromium', () => {
     expect(await page.textContent('#table-unconfirmed')).toContain('the PDS has the record')
     expect(await page.textContent('[data-field="confirm-p50"]')).toBe('400 ms')
 
+    // The backfill queue, per host, with the failure that needs the operator.
+    await expect.poll(() => page.textContent('[data-field="backfill-depth"]')).toBe('2')
+    expect(await page.textContent('[data-field="backfill-inflight"]')).toBe('1')
+    expect(await page.textContent('[data-field="backfill-failed"]')).toBe('1')
+    expect(await page.textContent('#table-hosts')).toContain('pds.a.test')
+    expect(await page.textContent('#table-backfill-failures')).toContain('502 Bad Gateway')
+    expect(await page.textContent('#table-backfill-failures')).toContain('retrying (attempt 1)')
+
     // Live numbers: events flow, the ingest rate appears and keeps changing.
     ingest.start()
     await expect
@@ -255,6 +298,22 @@ describe('operator dashboard in Chromium', () => {
     expect(woke).toBe(1)
     await expect.poll(() => page.textContent('[data-field="drafts-failed"]')).toBe('0')
     await expect.poll(() => page.isVisible('[data-empty="table-failed"]')).toBe(true)
+
+    // Re-queue the failed backfill: a new pending job for the account, through the shared queue function.
+    await page.click(`tr[data-job="${failedJobId}"] button[data-action=requeue]`)
+    await expect.poll(() => page.textContent('#toast')).toContain('Backfill re-queued')
+    const jobs = await database.db
+      .selectFrom('backfillJob')
+      .select(['state', 'reason'])
+      .where('did', '=', 'did:plc:carol00000000000000000000')
+      .orderBy('id')
+      .execute()
+    expect(jobs).toEqual([
+      { state: 'failed', reason: 'follow' },
+      { state: 'pending', reason: 'manual' },
+    ])
+    await expect.poll(() => page.textContent('[data-field="backfill-depth"]')).toBe('3')
+    expect(await page.textContent('[data-field="backfill-failed"]')).toBe('0')
 
     // Retrying it again is refused: it is no longer failed.
     const again = await page.evaluate(async (id) => {

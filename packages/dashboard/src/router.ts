@@ -53,11 +53,11 @@ export type DashboardRouter = Router & {
 export function createDashboardRouter(opts: DashboardOptions): DashboardRouter {
   const { db, bus, logger } = opts
   const auth = new OperatorAuth(opts)
+  const backfill = opts.backfill ?? createBackfillSource(db)
   const sampler = new LiveSampler(
-    { db, bus, logger },
+    { db, bus, logger, backfill },
     { intervalMs: opts.sampleIntervalMs, windowMs: opts.historyWindowMs, cursorName: opts.cursorName },
   )
-  const backfill = opts.backfill ?? createBackfillSource(db)
   const notifyDraftsChanged =
     opts.notifyDraftsChanged ??
     (() => bus.publish(opts.draftsChannel ?? 'scheduler:drafts-changed', 'dashboard'))

@@ -232,10 +232,22 @@ function render(s) {
     'table-backfill-failures',
     b.available
       ? b.recentFailures.map((f) => {
-          const requeue = el('button', 'Re-queue')
-          requeue.dataset.action = 'requeue'
-          requeue.dataset.id = f.id
-          return row([ago(f.at, now), who(f.did, null), { text: f.error, className: 'reason' }, requeue])
+          // A retrying job is already back in the queue; only one that gave up needs the operator.
+          let action = el('span', `retrying (attempt ${f.attempts})`, 'pill warn')
+          if (f.state === 'failed') {
+            action = el('button', 'Re-queue')
+            action.dataset.action = 'requeue'
+            action.dataset.id = f.id
+          }
+          const tr = row([
+            ago(f.at, now),
+            who(f.did, null),
+            f.host ?? '–',
+            { text: f.error, className: 'reason' },
+            action,
+          ])
+          tr.dataset.job = f.id
+          return tr
         })
       : [],
   )

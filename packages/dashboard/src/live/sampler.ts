@@ -1,5 +1,6 @@
 import type { Bus, Db, Logger } from '@sundial/common'
-import { readCursors } from '../data/queries.ts'
+import type { BackfillSource } from '../data/backfill.ts'
+import { countActiveDrafts, readCursors } from '../data/queries.ts'
 import { readServiceStats } from '../data/service-stats.ts'
 import type { ServiceStats } from '../data/service-stats.ts'
 import { Ring } from './ring.ts'
@@ -42,7 +43,7 @@ export class LiveSampler {
   private stats: ServiceStats | undefined
 
   constructor(
-    private readonly deps: { db: Db; bus: Bus; logger: Logger },
+    private readonly deps: { db: Db; bus: Bus; logger: Logger; backfill: BackfillSource },
     opts: SamplerOptions = {},
   ) {
     this.intervalMs = opts.intervalMs ?? 2000
@@ -90,9 +91,12 @@ export class LiveSampler {
 
   private async sample(): Promise<void> {
     const t = Date.now()
-    const [stats, cursors] = await Promise.all([
+    // Each source is optional: a table that is not there, or a service not running, leaves a gap in its line.
+    const [stats, cursors, backfill, drafts] = await Promise.all([
       readServiceStats(this.deps.bus),
       readCursors(this.deps.db).catch(() => []),
+      this.deps.backfill.counts().catch(() => null),
+      countActiveDrafts(this.deps.db).catch(() => null),
     ])
     this.stats = stats
 
@@ -103,10 +107,10 @@ export class LiveSampler {
       ingestPerSec: stats.firehose.totalPerSec,
       byCollection: stats.firehose.ratesPerSec,
       cursorLagMs: cursorUs ? Math.max(0, t - Math.floor(cursorUs / 1000)) : null,
-      backfillDepth: stats.backfill.depth,
-      backfillInFlight: stats.backfill.inFlight,
-      draftsPublishing: stats.scheduler.publishing,
-      draftsScheduled: stats.scheduler.scheduled,
+      backfillDepth: backfill?.pending ?? stats.backfill.depth,
+      backfillInFlight: backfill?.running ?? stats.backfill.inFlight,
+      draftsPublishing: drafts?.publishing ?? stats.scheduler.publishing,
+      draftsScheduled: drafts?.scheduled ?? stats.scheduler.scheduled,
     })
   }
 }
