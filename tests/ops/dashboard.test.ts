@@ -8,9 +8,11 @@ import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { LocalBus, createLogger } from '@sundial/common'
 import type { Db } from '@sundial/common'
-import { createDashboardRouter } from '@sundial/dashboard'
+import { SCHEDULER_WAKE_CHANNEL, createDashboardRouter } from '@sundial/dashboard'
 import type { DashboardRouter } from '@sundial/dashboard'
 import { createTestDatabase } from '@sundial/devnet'
+import pg from 'pg'
+import { WAKE_CHANNEL } from '../../services/scheduler/src/db/notify.ts'
 import type { TestDatabase } from '@sundial/devnet'
 import { launchChromium } from './browser.ts'
 import type { Browser } from './browser.ts'
@@ -283,19 +285,27 @@ describe('operator dashboard in Chromium', () => {
     expect(bluePixels).toBeGreaterThan(20)
 
     // Retry the failed draft: it goes back to the publisher, due now.
-    let woke = 0
-    await bus.subscribe('scheduler:drafts-changed', () => woke++)
+    // Listen where every scheduler replica listens for wake-ups.
+    const listener = new pg.Client({ connectionString: database.url })
+    await listener.connect()
+    const wakes: string[] = []
+    listener.on('notification', (n) => wakes.push(n.payload ?? ''))
+    await listener.query(`LISTEN ${WAKE_CHANNEL}`)
     await page.click(`tr[data-draft="${failedId}"] button[data-action=retry]`)
     await expect.poll(() => page.textContent('#toast')).toContain('queued to publish again')
     const row = await database.db
       .selectFrom('schedulerDraft')
-      .select(['status', 'wakeAt', 'attempts'])
+      .select(['status', 'wakeAt', 'attempts', 'lastError'])
       .where('id', '=', failedId)
       .executeTakeFirstOrThrow()
     expect(row.status).toBe('scheduled')
-    expect(row.attempts).toBe(0)
+    // attempts restart at 1, so the publisher's next attempt first looks for a record an earlier one left.
+    expect(row.attempts).toBe(1)
+    expect(row.lastError).toBeNull()
     expect(row.wakeAt!.getTime()).toBeLessThanOrEqual(Date.now())
-    expect(woke).toBe(1)
+    await expect.poll(() => wakes.length).toBe(1)
+    expect(Number(wakes[0])).toBe(row.wakeAt!.getTime())
+    await listener.end()
     await expect.poll(() => page.textContent('[data-field="drafts-failed"]')).toBe('0')
     await expect.poll(() => page.isVisible('[data-empty="table-failed"]')).toBe(true)
 
@@ -336,6 +346,10 @@ describe('operator dashboard in Chromium', () => {
       return res.status
     }, failedId)
     expect(formPost).toBe(415)
+  })
+
+  it('wakes the scheduler on the channel the scheduler listens on', () => {
+    expect(SCHEDULER_WAKE_CHANNEL).toBe(WAKE_CHANNEL)
   })
 
   it('ran without script errors', () => {

@@ -32,10 +32,6 @@ export interface DashboardOptions {
   historyWindowMs?: number
   /** The firehose's row in the `cursor` table; default `firehose`. */
   cursorName?: string
-  /** Called after an operator action changed drafts, so the scheduler wakes now (default: Bus publish). */
-  notifyDraftsChanged?: () => Promise<void>
-  /** Bus channel the scheduler listens on for draft changes; used by the default notifier. */
-  draftsChannel?: string
   backfill?: BackfillSource
 }
 
@@ -58,9 +54,6 @@ export function createDashboardRouter(opts: DashboardOptions): DashboardRouter {
     { db, bus, logger, backfill },
     { intervalMs: opts.sampleIntervalMs, windowMs: opts.historyWindowMs, cursorName: opts.cursorName },
   )
-  const notifyDraftsChanged =
-    opts.notifyDraftsChanged ??
-    (() => bus.publish(opts.draftsChannel ?? 'scheduler:drafts-changed', 'dashboard'))
 
   // Several open tabs share one snapshot per second instead of each running the queries.
   let cached: { at: number; value: Promise<LiveSnapshot> } | undefined
@@ -196,9 +189,6 @@ export function createDashboardRouter(opts: DashboardOptions): DashboardRouter {
         }
         cached = undefined
         logger.info({ draftId: id, action }, 'dashboard draft action')
-        await notifyDraftsChanged().catch((err: unknown) =>
-          logger.warn({ err }, 'could not wake the scheduler'),
-        )
         res.json({ ok: true, id, action })
       } catch (err) {
         next(err)
