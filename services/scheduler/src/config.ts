@@ -37,6 +37,10 @@ export interface SchedulerConfig {
   /** Issue OAuth as a loopback client (development, http PUBLIC_URL); otherwise as a web client. */
   oauthClientName: string
   oauthAllowHttp: boolean
+  /** XRPC service resolving handles for OAuth sign-in (com.atproto.identity.resolveHandle). */
+  oauthHandleResolverUrl: string
+  /** Private JWK (JSON) or PKCS#8 PEM for the confidential OAuth client; generated under dataDir when unset. */
+  oauthPrivateKey?: string
   /** Name of this process in leases; unique per replica. */
   instanceId?: string
 }
@@ -77,6 +81,8 @@ export function readConfig(env: Env): SchedulerConfig {
     dynamicContentAllowedHosts: hosts,
     oauthClientName: envString(env, 'OAUTH_CLIENT_NAME', 'Sundial scheduler')!,
     oauthAllowHttp: envBool(env, 'OAUTH_ALLOW_HTTP', new URL(publicUrl).protocol === 'http:'),
+    oauthHandleResolverUrl: envUrl(env, 'OAUTH_HANDLE_RESOLVER_URL', 'https://api.bsky.app')!,
+    oauthPrivateKey: envString(env, 'OAUTH_PRIVATE_KEY'),
     instanceId: envString(env, 'INSTANCE_ID'),
   }
 }

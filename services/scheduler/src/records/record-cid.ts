@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { cidForRawHash } from '@atproto/lex-data'
 import { jsonToLex } from '@atproto/lex-json'
+import type { JsonValue } from '@atproto/lex-json'
 import type { LexValue } from '@atproto/lex-data'
 import { cidForRecord } from '@atproto/repo'
 
@@ -11,7 +12,7 @@ export type JsonRecord = Record<string, unknown>
  * DAG-CBOR encoding, so we do the same on the JSON we will send.
  */
 export async function recordCid(record: JsonRecord): Promise<string> {
-  return (await cidForRecord(jsonToLex(record) as LexValue)).toString()
+  return (await cidForRecord(jsonToLex(record as JsonValue) as LexValue)).toString()
 }
 
 /** CIDv1, raw codec, sha-256: how a PDS names uploaded blobs. */

@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely'
+import type { ColumnType, Generated } from 'kysely'
 import type { Jsonb } from './scheduler-draft.ts'
 
 /** A recurring schedule: an RFC 5545 RRULE in an IANA zone that materialises one draft per occurrence. */
@@ -14,7 +14,7 @@ export interface SchedulerScheduleTable {
   /** Wall-clock start in `timezone`, `YYYY-MM-DDTHH:mm:ss`. */
   dtstartLocal: string
   /** Per-occurrence exceptions: skip, move, or override the record. */
-  exceptions: Generated<Jsonb>
+  exceptions: ColumnType<unknown, string | undefined, string>
   paused: Generated<boolean>
   status: Generated<'active' | 'completed'>
   keepCreatedAt: Generated<boolean>
