@@ -87,6 +87,21 @@ describe('operator dashboard in Chromium', () => {
     const db = database.db
     bus = new LocalBus()
     ingest = new FakeIngest(db, bus)
+    // What the scheduler publishes (services/scheduler/src/stats.ts) after a publish and a confirmation.
+    await bus.setStats(
+      'scheduler',
+      {
+        published: 1,
+        confirmed: 1,
+        failed: 1,
+        inFlight: 0,
+        awaitingConfirmation: 1,
+        wantedDids: 3,
+        lastLatenessMs: 12,
+        lastConfirmMs: 400,
+      },
+      3600,
+    )
 
     await db
       .insertInto('actor')
@@ -239,6 +254,9 @@ describe('operator dashboard in Chromium', () => {
     expect(await page.textContent('#table-failed')).toContain('@alice.test')
     expect(await page.textContent('#table-unconfirmed')).toContain('the PDS has the record')
     expect(await page.textContent('[data-field="confirm-p50"]')).toBe('400 ms')
+    expect(await page.textContent('[data-field="scheduler-live"]')).toBe(
+      'last publish 12 ms after due · watching 3 accounts for confirmation',
+    )
 
     // The backfill queue, per host, with the failure that needs the operator.
     await expect.poll(() => page.textContent('[data-field="backfill-depth"]')).toBe('2')

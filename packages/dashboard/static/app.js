@@ -141,6 +141,18 @@ function render(s) {
     setField(`drafts-${k}`, d.available ? num(d.counts[k]) : '–')
   }
   setField('drafts-due', d.available ? num(d.counts.dueNextHour) : '–')
+  const sched = s.scheduler
+  setField(
+    'scheduler-live',
+    !sched.available
+      ? 'scheduler: no recent activity'
+      : [
+          sched.lastLatenessMs !== null ? `last publish ${duration(sched.lastLatenessMs)} after due` : null,
+          sched.wantedDids !== null ? `watching ${num(sched.wantedDids)} accounts for confirmation` : null,
+        ]
+          .filter(Boolean)
+          .join(' · '),
+  )
   setField('confirm-p50', d.available ? duration(d.confirmLatency.p50Ms) : '–')
   setField('confirm-p99', d.available ? duration(d.confirmLatency.p99Ms) : '–')
   setField('confirm-n', d.available ? num(d.confirmLatency.count) : '0')

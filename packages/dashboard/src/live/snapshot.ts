@@ -18,6 +18,13 @@ export interface LiveSnapshot {
     totalPerSec: number | null
     byCollection: Record<string, number>
   }
+  scheduler: {
+    available: boolean
+    inFlight: number | null
+    lastLatenessMs: number | null
+    lastConfirmMs: number | null
+    wantedDids: number | null
+  }
   cursors: Section<{ rows: { name: string; timeUs: number; lagMs: number; updatedAt: string }[] }>
   backfill: Section<BackfillView>
   users: Section<{ summary: q.LocalUserSummary; rows: q.LocalUserRow[] }>
@@ -102,6 +109,13 @@ export async function buildSnapshot(deps: SnapshotDeps): Promise<LiveSnapshot> {
       queueDepth: firehose?.queueDepth ?? null,
       totalPerSec: firehose?.totalPerSec ?? null,
       byCollection: firehose?.ratesPerSec ?? {},
+    },
+    scheduler: {
+      available: Boolean(stats?.scheduler.available),
+      inFlight: stats?.scheduler.publishing ?? null,
+      lastLatenessMs: stats?.scheduler.lastLatenessMs ?? null,
+      lastConfirmMs: stats?.scheduler.lastConfirmMs ?? null,
+      wantedDids: stats?.scheduler.wantedDids ?? null,
     },
     cursors,
     backfill,
