@@ -37,7 +37,7 @@ export interface DashboardOptions {
 
 /** The express router plus what owns its sampling timer. */
 export type DashboardRouter = Router & {
-  /** Starts sampling (also started by the first request). */
+  /** Starts sampling; already running from creation when the dashboard is enabled. */
   start(): void
   destroy(): Promise<void>
 }
@@ -68,10 +68,11 @@ export function createDashboardRouter(opts: DashboardOptions): DashboardRouter {
 
   const router = express.Router() as DashboardRouter
   router.start = () => sampler.start()
+  // The charts cover the hour before the page is opened, so sampling starts now (a closed dashboard samples nothing).
+  if (auth.enabled) sampler.start()
   router.destroy = () => sampler.stop()
 
   router.use((req, res, next) => {
-    sampler.start()
     res.set({
       'Content-Security-Policy':
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; " +

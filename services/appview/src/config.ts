@@ -18,6 +18,11 @@ export interface AppViewConfig {
   /** Validate every response against its lexicon before sending (a 500 instead of a bad body). */
   validateResponses: boolean
   logLevel: string
+  /** Redis behind the Bus (live numbers other processes publish for the dashboard). REDIS_URL; unset: in-process. */
+  redisUrl?: string
+  /** Operator dashboard at /dashboard/: ADMIN_PASSWORD (sign-in form), ADMIN_TOKEN (bearer); both unset: closed. */
+  adminPassword?: string
+  adminToken?: string
 }
 
 export const DEFAULT_PORT = 2584
@@ -45,5 +50,8 @@ export function readConfig(env: Env): AppViewConfig {
     imageUrlPattern: envString(env, 'IMAGE_URL_PATTERN'),
     validateResponses: envBool(env, 'VALIDATE_RESPONSES', false),
     logLevel: envString(env, 'LOG_LEVEL', 'info')!,
+    redisUrl: envUrl(env, 'REDIS_URL'),
+    adminPassword: envString(env, 'ADMIN_PASSWORD'),
+    adminToken: envString(env, 'ADMIN_TOKEN'),
   }
 }

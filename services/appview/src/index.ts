@@ -4,8 +4,15 @@ import { schemas as bskySchemas } from '@atproto/api'
 import type { LexiconDoc } from '@atproto/lexicon'
 import { XRPCError, createServer } from '@atproto/xrpc-server'
 import type { Server as XrpcServer } from '@atproto/xrpc-server'
-import { ServiceAuthVerifier, createMetricsRegistry, migrateToLatest, openDatabase } from '@sundial/common'
-import type { Db } from '@sundial/common'
+import {
+  ServiceAuthVerifier,
+  createBus,
+  createMetricsRegistry,
+  migrateToLatest,
+  openDatabase,
+} from '@sundial/common'
+import type { Bus, Db } from '@sundial/common'
+import { createDashboardRouter } from '@sundial/dashboard'
 import { schemas as sundialSchemas } from '@sundial/lexicon'
 import express from 'express'
 import { sql } from 'kysely'
@@ -33,6 +40,8 @@ export interface AppViewDeps {
   db?: Db
   /** Shared metrics registry; default a new one. */
   registry?: Registry
+  /** Shared Bus (the dashboard reads other services' live numbers from it); default one from cfg.redisUrl. */
+  bus?: Bus
   logger?: Logger
 }
 
@@ -100,9 +109,23 @@ export class AppView {
     app.get('/metrics', async (_req, res) => {
       res.type(registry.contentType).send(await registry.metrics())
     })
+    const bus = deps.bus ?? createBus(cfg.redisUrl)
+    const dashboard = createDashboardRouter({
+      db,
+      bus,
+      logger: logger.child({ component: 'dashboard' }),
+      adminPassword: cfg.adminPassword,
+      adminToken: cfg.adminToken,
+    })
+    app.use('/dashboard', dashboard)
     app.use(blobRedirectRouter(serviceAuth.idResolver, logger))
     app.use(xrpc.router)
-    return new AppView(ctx, app, xrpc, registry, closeDb)
+    const close = async () => {
+      await dashboard.destroy()
+      if (!deps.bus) await bus.close()
+      await closeDb()
+    }
+    return new AppView(ctx, app, xrpc, registry, close)
   }
 
   /** Listens on cfg.port (0 picks a free port); resolves once accepting connections. */
