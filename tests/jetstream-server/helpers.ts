@@ -97,3 +97,35 @@ export async function rawSubscription(server: JetstreamServer, query = ''): Prom
   })
   return { ws, frames, closed }
 }
+
+const BARRIER_DID = 'did:plc:barrier2barrier2barrier2'
+let barrierSeq = 0
+
+/**
+ * Waits until `subscription` received everything the server emitted before this call. A server-side
+ * "sent" is not enough: frames may still sit in the client's socket. So a marker frame (unfiltered, not
+ * retained) is sent behind them and awaited, then removed from what the client collected.
+ */
+export async function flush(
+  server: JetstreamServer,
+  subscription: RawSubscription | SkywareSubscription,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const seq = ++barrierSeq
+  const marker = JSON.stringify({
+    did: BARRIER_DID,
+    time_us: server.lastTimeUs(),
+    kind: 'identity',
+    identity: { did: BARRIER_DID, seq, time: '2026-01-01T00:00:00.000Z' },
+  })
+  server.emitRaw(marker)
+  if ('frames' in subscription) {
+    await until(() => subscription.frames.includes(marker), 'flush marker', timeoutMs)
+    subscription.frames.splice(subscription.frames.indexOf(marker), 1)
+  } else {
+    const isMarker = (e: JetstreamEvent) =>
+      e.kind === 'identity' && e.did === BARRIER_DID && e.identity.seq === seq
+    await until(() => subscription.received.some(isMarker), 'flush marker', timeoutMs)
+    subscription.received.splice(subscription.received.findIndex(isMarker), 1)
+  }
+}

@@ -7,6 +7,7 @@ import {
   ALICE,
   BOB,
   createCommit,
+  flush,
   identityEvent,
   rawSubscription,
   skyware,
@@ -85,8 +86,7 @@ describe('JetstreamServer with @skyware/jetstream', () => {
     server.emit(accountEvent(BOB, true))
     server.emit(createCommit(BOB, 'app.bsky.feed.repost'))
     server.emit(createCommit(BOB, 'app.bsky.graph.listitem'))
-    await until(() => sub.received.length === 6, 'six events')
-    await server.waitForIdle()
+    await flush(server, sub)
     expect(sub.received.map(collectionOf)).toEqual([
       'app.bsky.feed.post',
       'app.bsky.graph.follow',
@@ -106,8 +106,7 @@ describe('JetstreamServer with @skyware/jetstream', () => {
     server.emit(identityEvent(BOB, 'bob.test'))
     server.emit(accountEvent(ALICE, false))
     server.emit(accountEvent(BOB, false))
-    await until(() => sub.received.length === 3, 'three events')
-    await server.waitForIdle()
+    await flush(server, sub)
     expect(sub.received.map((e) => [e.did, collectionOf(e)])).toEqual([
       [BOB, 'app.bsky.feed.like'],
       [BOB, 'identity'],
@@ -128,8 +127,7 @@ describe('JetstreamServer with @skyware/jetstream', () => {
       if (i % 1_000 === 0) await new Promise((resolve) => setImmediate(resolve))
     }
     const expected = times.slice(5_000)
-    await until(() => sub.received.length >= expected.length, 'replay and live events', 60_000)
-    await server.waitForIdle()
+    await flush(server, sub, 60_000)
     expect(sub.received.map((e) => e.time_us)).toEqual(expected)
     expect(sub.client.cursor).toBe(times[times.length - 1])
   })
@@ -161,13 +159,12 @@ describe('JetstreamServer with @skyware/jetstream', () => {
       server.emit(createCommit(BOB, 'app.bsky.feed.like', 'probe'))
       return sub.received.some((e) => collectionOf(e) === 'app.bsky.feed.like')
     }, 'options_update applied')
-    await server.waitForIdle()
+    await flush(server, sub)
     const before = sub.received.length
     server.emit(createCommit(BOB, 'app.bsky.feed.post', 'filtered out'))
     server.emit(createCommit(ALICE, 'app.bsky.feed.like', 'wrong did'))
     server.emit(createCommit(BOB, 'app.bsky.feed.like', 'after'))
-    await until(() => sub.received.length > before, 'like after the update')
-    await server.waitForIdle()
+    await flush(server, sub)
     const after = sub.received.slice(before)
     expect(after).toHaveLength(1)
     expect(after[0].did).toBe(BOB)
@@ -193,8 +190,7 @@ describe('JetstreamServer with @skyware/jetstream', () => {
     cleanups.push(sub.close)
     server.emit(createCommit(ALICE, 'app.bsky.feed.post', 'x'.repeat(2_000)))
     server.emit(createCommit(ALICE, 'app.bsky.feed.post', 'small'))
-    await until(() => sub.received.length === 1, 'the small post')
-    await server.waitForIdle()
+    await flush(server, sub)
     expect(sub.received).toHaveLength(1)
   })
 

@@ -36,9 +36,10 @@ async function postAndSee(net: DevNetwork) {
       record: { $type: 'app.bsky.feed.post', text: 'hello from alice', createdAt: new Date().toISOString() },
     })
     await net.sync()
-    await net.jetstream.waitForIdle()
-    const seen = watcher.posts.filter((e) => e.did === alice.did)
-    expect(seen).toHaveLength(1)
+    // Emitted by now; give the client's socket the moment it needs to read it.
+    const fromAlice = () => watcher.posts.filter((e) => e.did === alice.did)
+    await expect.poll(() => fromAlice().length).toBe(1)
+    const seen = fromAlice()
     expect(seen[0].commit).toMatchObject({
       operation: 'create',
       cid: data.cid,
