@@ -1,0 +1,222 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import {
+  applyFollow,
+  applyUnfollow,
+  fanOutFeedItems,
+  holdFanOutLock,
+  removeFromTimelines,
+} from '@sundial/common'
+import type { Db, DbTx } from '@sundial/common'
+import { addActorAggDeltas, addPostAggDeltas } from '../db/aggregates.ts'
+import { ensureActors, setAccountStatus, setHandles } from '../db/actors.ts'
+import { writeCursor } from '../db/cursor.ts'
+import { deleteFollows, insertFollows } from '../db/follows.ts'
+import { deleteLikes, insertLikes } from '../db/likes.ts'
+import { localUsersAmong } from '../db/local-users.ts'
+import { deletePosts, insertPosts } from '../db/posts.ts'
+import { deleteProfiles, insertProfiles } from '../db/profiles.ts'
+import { deleteReposts, insertReposts } from '../db/reposts.ts'
+import { clearTombstones, findTombstones, writeTombstones } from '../db/tombstones.ts'
+import { AggregateDeltas } from '../indexers/aggregates.ts'
+import { countFollow } from '../indexers/follow.ts'
+import { countLike } from '../indexers/like.ts'
+import { countPost } from '../indexers/post.ts'
+import { countRepost } from '../indexers/repost.ts'
+import type { IndexEvent } from '../ingest/events.ts'
+import { reject } from '../ingest/rejections.ts'
+import type { RejectionLog } from '../ingest/rejections.ts'
+import type { Logger } from '../logger.ts'
+import type { FirehoseMetrics } from '../metrics.ts'
+import { planBatch } from './plan.ts'
+import type { RecordChanges, ScopeFilter, WritePlan } from './plan.ts'
+
+export interface FollowChange {
+  followerDid: string
+  subjectDid: string
+}
+
+export interface CommittedBatch {
+  plan: WritePlan
+  /** Follows by local users created or removed in this batch (backfill listens for them). */
+  localFollows: FollowChange[]
+  localUnfollows: FollowChange[]
+}
+
+export interface BatchWriterOptions {
+  db: Db
+  logger: Logger
+  metrics: FirehoseMetrics
+  rejections: RejectionLog
+  scope?: ScopeFilter
+  /** Called after each commit, in order. */
+  onCommitted?: (batch: CommittedBatch) => Promise<void> | void
+}
+
+/**
+ * Writes batches of events, each in one transaction together with the cursor that covers it. Lost connections
+ * and lock conflicts are retried until they succeed (or the writer is stopped); data Postgres refuses is narrowed
+ * down by halving the batch until the one event that causes it is found and skipped.
+ */
+export class BatchWriter {
+  constructor(private opts: BatchWriterOptions) {}
+
+  async write(events: IndexEvent[], signal: AbortSignal): Promise<void> {
+    if (events.length === 0) return
+    for (let attempt = 0; ; attempt++) {
+      signal.throwIfAborted()
+      try {
+        await this.commit(events)
+        return
+      } catch (err) {
+        if (signal.aborted) throw err
+        if (classifyError(err) === 'data') {
+          this.opts.metrics.commitErrors.inc({ kind: 'data' })
+          await this.isolate(events, err, signal)
+          return
+        }
+        this.opts.metrics.commitErrors.inc({ kind: 'transient' })
+        const delayMs = Math.min(10_000, 100 * 2 ** Math.min(attempt, 7))
+        this.opts.logger.warn(
+          { err, attempt, delayMs, events: events.length },
+          'batch commit failed; retrying',
+        )
+        await sleep(delayMs, undefined, { signal })
+      }
+    }
+  }
+
+  private async isolate(events: IndexEvent[], err: unknown, signal: AbortSignal): Promise<void> {
+    if (events.length === 1) {
+      const ev = events[0]
+      if (ev.kind === 'skip') {
+        this.opts.logger.error({ err, timeUs: ev.timeUs }, 'cursor-only commit refused; skipping it')
+        return
+      }
+      const uri = ev.kind === 'write' || ev.kind === 'delete' ? ev.uri : undefined
+      const did = ev.kind === 'write' || ev.kind === 'delete' ? ev.did : ev.row.did
+      this.opts.rejections.record(reject('db_rejected', errorMessage(err)), { did, uri, timeUs: ev.timeUs })
+      await this.write([{ kind: 'skip', timeUs: ev.timeUs }], signal)
+      return
+    }
+    const middle = events.length >>> 1
+    await this.write(events.slice(0, middle), signal)
+    await this.write(events.slice(middle), signal)
+  }
+
+  private async commit(events: IndexEvent[]): Promise<void> {
+    const started = performance.now()
+    const plan = planBatch(events, this.opts.scope)
+    const changes = await this.opts.db.transaction().execute((tx) => applyPlan(tx, plan))
+    const { metrics } = this.opts
+    metrics.commitSeconds.observe((performance.now() - started) / 1000)
+    metrics.batchSize.observe(events.length)
+    for (const [key, n] of plan.counts) {
+      const [kind, collection, operation] = key.split('|')
+      metrics.events.inc({ kind, collection, operation }, n)
+    }
+    await this.opts.onCommitted?.({ plan, ...changes })
+  }
+}
+
+/** Applies a plan inside one transaction; the cursor goes in last. */
+export async function applyPlan(tx: DbTx, plan: WritePlan): Promise<Omit<CommittedBatch, 'plan'>> {
+  await holdFanOutLock(tx)
+  await dropStaleWrites(tx, plan)
+  const deltas = new AggregateDeltas()
+
+  const removedPosts = await deletePosts(tx, plan.posts.remove)
+  for (const p of removedPosts) countPost(deltas, p, -1)
+  const removedReposts = await deleteReposts(tx, plan.reposts.remove)
+  for (const r of removedReposts) countRepost(deltas, r, -1)
+  for (const l of await deleteLikes(tx, plan.likes.remove)) countLike(deltas, l, -1)
+  const removedFollows = await deleteFollows(tx, plan.follows.remove)
+  for (const f of removedFollows) countFollow(deltas, f, -1)
+  await deleteProfiles(tx, plan.profiles.remove)
+
+  const insertedPosts = await insertPosts(tx, rowsOf(plan.posts))
+  for (const p of insertedPosts) countPost(deltas, p, 1)
+  const insertedReposts = await insertReposts(tx, rowsOf(plan.reposts))
+  for (const r of insertedReposts) countRepost(deltas, r, 1)
+  for (const l of await insertLikes(tx, rowsOf(plan.likes))) countLike(deltas, l, 1)
+  const insertedFollows = await insertFollows(tx, rowsOf(plan.follows))
+  for (const f of insertedFollows) countFollow(deltas, f, 1)
+  await insertProfiles(tx, rowsOf(plan.profiles))
+
+  await writeTombstones(tx, plan.tombstones)
+  await ensureActors(tx, plan.authors)
+  await setHandles(tx, plan.identities)
+  await setAccountStatus(tx, plan.accounts)
+  await addPostAggDeltas(tx, deltas.postRows())
+  await addActorAggDeltas(tx, deltas.actorRows())
+
+  // Timelines: new items in, deleted items (and items showing a deleted post) out, follows of local users.
+  await fanOutFeedItems(tx, [...insertedPosts.map((p) => p.uri), ...insertedReposts.map((r) => r.uri)])
+  const gone = plan.tombstones
+    .filter((t) => t.collection === 'app.bsky.feed.post' || t.collection === 'app.bsky.feed.repost')
+    .map((t) => t.uri)
+  await removeFromTimelines(tx, gone)
+  const followAuthors = new Set([...removedFollows, ...insertedFollows].map((f) => f.authorDid))
+  const locals = await localUsersAmong(tx, [...followAuthors])
+  const localUnfollows = removedFollows
+    .filter((f) => locals.has(f.authorDid))
+    .map((f) => ({ followerDid: f.authorDid, subjectDid: f.subjectDid }))
+  const localFollows = insertedFollows
+    .filter((f) => locals.has(f.authorDid))
+    .map((f) => ({ followerDid: f.authorDid, subjectDid: f.subjectDid }))
+  for (const f of localUnfollows) await applyUnfollow(tx, f.followerDid, f.subjectDid)
+  for (const f of localFollows) await applyFollow(tx, f.followerDid, f.subjectDid)
+
+  if (plan.cursorUs !== undefined) await writeCursor(tx, plan.cursorUs)
+  return { localFollows, localUnfollows }
+}
+
+/**
+ * A write older than the tombstone of its record is a replay of something since deleted: drop it. A write newer
+ * than its tombstone re-creates the record: clear the tombstone.
+ */
+async function dropStaleWrites(tx: DbTx, plan: WritePlan): Promise<void> {
+  const all = [plan.posts, plan.reposts, plan.likes, plan.follows, plan.profiles] as Array<
+    RecordChanges<{ uri: string }>
+  >
+  const uris = all.flatMap((c) => c.write.map((w) => w.row.uri))
+  const tombstones = await findTombstones(tx, uris)
+  if (tombstones.size === 0) return
+  const revived: string[] = []
+  for (const changes of all) {
+    changes.write = changes.write.filter(({ row, rev }) => {
+      if (!tombstones.has(row.uri)) return true
+      const deletedRev = tombstones.get(row.uri)
+      if (deletedRev !== null && deletedRev !== undefined && deletedRev >= rev) return false
+      revived.push(row.uri)
+      return true
+    })
+  }
+  await clearTombstones(tx, revived)
+}
+
+function rowsOf<Row>(changes: RecordChanges<Row>): Row[] {
+  return changes.write.map((w) => w.row)
+}
+
+type ErrorClass = 'transient' | 'data'
+
+/**
+ * `data`: Postgres refused a value (SQLSTATE classes 22, 23, 54) or our own code threw on an event; halving finds
+ * it. Everything else (connection loss, deadlock, serialization, shutdown, a missing table) is retried: those
+ * must not cost data.
+ */
+export function classifyError(err: unknown): ErrorClass {
+  const code = (err as { code?: unknown })?.code
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code))
+    return /^(22|23|54)/.test(code) ? 'data' : 'transient'
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return 'transient'
+  const message = errorMessage(err)
+  if (/connect|terminat|timeout|ended|closed/i.test(message)) return 'transient'
+  return err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError
+    ? 'data'
+    : 'transient'
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}

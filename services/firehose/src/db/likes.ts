@@ -1,0 +1,26 @@
+import { sql } from 'kysely'
+import type { DbTx } from '@sundial/common'
+import type { LikeCounted, LikeRow } from '../indexers/like.ts'
+import { jsonRows } from './rows.ts'
+
+export async function insertLikes(tx: DbTx, rows: LikeRow[]): Promise<LikeCounted[]> {
+  if (rows.length === 0) return []
+  const result = await sql<LikeCounted>`
+    insert into "like" (uri, cid, author_did, subject_uri, subject_cid, created_at, indexed_at, rev)
+    select uri, cid, "authorDid", "subjectUri", "subjectCid", "createdAt", "indexedAt", rev
+    from json_to_recordset(${jsonRows(rows)}) as x(
+      uri text, cid text, "authorDid" text, "subjectUri" text, "subjectCid" text,
+      "createdAt" timestamptz, "indexedAt" timestamptz, rev text)
+    on conflict (uri) do nothing
+    returning subject_uri
+  `.execute(tx)
+  return result.rows
+}
+
+export async function deleteLikes(tx: DbTx, uris: string[]): Promise<LikeCounted[]> {
+  if (uris.length === 0) return []
+  const result = await sql<LikeCounted>`
+    delete from "like" where uri = any(${uris}::text[]) returning subject_uri
+  `.execute(tx)
+  return result.rows
+}

@@ -1,0 +1,27 @@
+import { sql } from 'kysely'
+import type { Db, DbTx } from '@sundial/common'
+
+/** Which of `dids` are local users (inside the batch transaction, after the fan-out lock). */
+export async function localUsersAmong(tx: DbTx, dids: string[]): Promise<Set<string>> {
+  if (dids.length === 0) return new Set()
+  const result = await sql<{ did: string }>`
+    select did from local_user where did = any(${dids}::text[])
+  `.execute(tx)
+  return new Set(result.rows.map((r) => r.did))
+}
+
+export interface LocalScopeDids {
+  localUsers: string[]
+  followed: string[]
+}
+
+/** Local users and every account they follow: what the `local` index scope keeps. */
+export async function readLocalScope(db: Db): Promise<LocalScopeDids> {
+  const [locals, followed] = await Promise.all([
+    sql<{ did: string }>`select did from local_user`.execute(db),
+    sql<{ did: string }>`
+      select distinct f.subject_did as did from follow f join local_user lu on lu.did = f.author_did
+    `.execute(db),
+  ])
+  return { localUsers: locals.rows.map((r) => r.did), followed: followed.rows.map((r) => r.did) }
+}

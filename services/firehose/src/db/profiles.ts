@@ -1,0 +1,24 @@
+import { sql } from 'kysely'
+import type { DbTx } from '@sundial/common'
+import type { ProfileRow } from '../indexers/profile.ts'
+import { jsonRows } from './rows.ts'
+
+/** Stores profiles that are not stored yet (an edit deletes the old version first, in the same batch). */
+export async function insertProfiles(tx: DbTx, rows: ProfileRow[]): Promise<void> {
+  if (rows.length === 0) return
+  await sql`
+    insert into profile (did, uri, cid, display_name, description, avatar_cid, banner_cid, record, created_at,
+      indexed_at, rev)
+    select did, uri, cid, "displayName", description, "avatarCid", "bannerCid", record::jsonb, "createdAt",
+      "indexedAt", rev
+    from json_to_recordset(${jsonRows(rows)}) as x(
+      did text, uri text, cid text, "displayName" text, description text, "avatarCid" text, "bannerCid" text,
+      record text, "createdAt" timestamptz, "indexedAt" timestamptz, rev text)
+    on conflict (did) do nothing
+  `.execute(tx)
+}
+
+export async function deleteProfiles(tx: DbTx, uris: string[]): Promise<void> {
+  if (uris.length === 0) return
+  await sql`delete from profile where uri = any(${uris}::text[])`.execute(tx)
+}

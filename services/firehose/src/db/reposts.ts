@@ -1,0 +1,45 @@
+import { sql } from 'kysely'
+import type { DbTx } from '@sundial/common'
+import type { RepostCounted, RepostRow } from '../indexers/repost.ts'
+import { jsonRows } from './rows.ts'
+
+export interface StoredRepost extends RepostCounted {
+  uri: string
+}
+
+/** Inserts reposts that are not stored yet, with their feed items; returns the ones actually inserted. */
+export async function insertReposts(tx: DbTx, rows: RepostRow[]): Promise<StoredRepost[]> {
+  if (rows.length === 0) return []
+  const result = await sql<StoredRepost>`
+    with input as (
+      select * from json_to_recordset(${jsonRows(rows)}) as x(
+        uri text, cid text, "authorDid" text, "subjectUri" text, "subjectCid" text,
+        "createdAt" timestamptz, "indexedAt" timestamptz, "sortAt" timestamptz, rev text)
+    ), inserted as (
+      insert into repost (uri, cid, author_did, subject_uri, subject_cid, created_at, indexed_at, sort_at, rev)
+      select uri, cid, "authorDid", "subjectUri", "subjectCid", "createdAt", "indexedAt", "sortAt", rev
+      from input
+      on conflict (uri) do nothing
+      returning uri, cid, author_did, subject_uri, sort_at
+    ), feed as (
+      insert into feed_item (uri, cid, type, post_uri, originator_did, sort_at)
+      select uri, cid, 'repost', subject_uri, author_did, sort_at from inserted
+      on conflict (uri) do nothing
+    )
+    select uri, subject_uri from inserted
+  `.execute(tx)
+  return result.rows
+}
+
+export async function deleteReposts(tx: DbTx, uris: string[]): Promise<StoredRepost[]> {
+  if (uris.length === 0) return []
+  const result = await sql<StoredRepost>`
+    with deleted as (
+      delete from repost where uri = any(${uris}::text[]) returning uri, subject_uri
+    ), feed as (
+      delete from feed_item where uri in (select uri from deleted)
+    )
+    select uri, subject_uri from deleted
+  `.execute(tx)
+  return result.rows
+}

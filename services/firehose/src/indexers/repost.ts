@@ -1,0 +1,50 @@
+import { AppBskyFeedRepost } from '@atproto/api'
+import type { Rejection } from '../ingest/rejections.ts'
+import type { AggregateDeltas } from './aggregates.ts'
+import { isPlainSubjectRecord } from './like.ts'
+import { checkLexicon, normalizeCreatedAt, recordJson, sortAt } from './record-checks.ts'
+import type { RecordContext } from './record-checks.ts'
+
+export const REPOST_COLLECTION = 'app.bsky.feed.repost'
+
+export interface RepostRow {
+  uri: string
+  cid: string
+  authorDid: string
+  subjectUri: string
+  subjectCid: string
+  createdAt: string
+  indexedAt: string
+  sortAt: string
+  rev: string
+}
+
+export interface RepostCounted {
+  subjectUri: string
+}
+
+export function indexRepost(ctx: RecordContext, record: unknown): RepostRow | Rejection {
+  if (!isPlainSubjectRecord(record, REPOST_COLLECTION)) {
+    const invalid = checkLexicon(AppBskyFeedRepost.validateRecord, record)
+    if (invalid) return invalid
+    const json = recordJson(record)
+    if (typeof json !== 'string') return json
+  }
+  const repost = record as AppBskyFeedRepost.Record
+  const createdAt = normalizeCreatedAt(repost.createdAt)
+  return {
+    uri: ctx.uri,
+    cid: ctx.cid,
+    authorDid: ctx.did,
+    subjectUri: repost.subject.uri,
+    subjectCid: repost.subject.cid,
+    createdAt,
+    indexedAt: ctx.indexedAt,
+    sortAt: sortAt(createdAt, ctx.indexedAt),
+    rev: ctx.rev,
+  }
+}
+
+export function countRepost(deltas: AggregateDeltas, repost: RepostCounted, sign: 1 | -1): void {
+  deltas.post(repost.subjectUri).reposts += sign
+}
