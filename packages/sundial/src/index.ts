@@ -11,7 +11,7 @@ import {
 import type { Bus, Database, Logger } from '@sundial/common'
 import { AppView } from '@sundial/appview'
 import { FirehoseService } from '@sundial/firehose'
-import { SchedulerService } from '@sundial/scheduler'
+import { isSchedulerPath, SchedulerService } from '@sundial/scheduler'
 import type { Registry } from 'prom-client'
 import type { SundialConfig } from './config.ts'
 
@@ -19,9 +19,9 @@ export type { SundialConfig } from './config.ts'
 export { readConfig } from './config.ts'
 
 /**
- * Firehose, AppView and scheduler in one process on one port (the `npm start` default). The scheduler's routes
- * (com.atproto.repo writes, dev.sundial.scheduler.*, OAuth) are mounted before the AppView's, which answers
- * everything else; the firehose only contributes background work.
+ * Firehose, AppView and scheduler in one process on one port (the `npm start` default). The scheduler answers
+ * its paths (com.atproto.repo writes, dev.sundial.scheduler.*, OAuth, triggers), the AppView everything else
+ * (health and metrics included: the registry is shared); the firehose only contributes background work.
  */
 export class Sundial {
   private server: http.Server | undefined
@@ -54,25 +54,25 @@ export class Sundial {
       database,
       bus,
       registry,
-      logger: logger.child({ service: 'firehose' }),
+      logger: logger.child({ component: 'firehose' }),
       serveHttp: false,
     })
     const scheduler = await SchedulerService.create(cfg.scheduler, {
       database,
       bus,
       registry,
-      log: logger.child({ service: 'scheduler' }),
+      log: logger.child({ component: 'scheduler' }),
     })
     const appview = await AppView.create(cfg.appview, {
       db: database.db,
       bus,
       registry,
-      logger: logger.child({ service: 'appview' }),
+      logger: logger.child({ component: 'appview' }),
     })
     const app = express()
     app.disable('x-powered-by')
-    app.use(scheduler.app)
-    app.use(appview.app)
+    // Each service's XRPC router answers unknown methods itself (501), so requests are split by path.
+    app.use((req, res, next) => (isSchedulerPath(req.path) ? scheduler.app : appview.app)(req, res, next))
     return new Sundial(cfg, app, firehose, appview, scheduler, database, bus, registry, logger)
   }
 

@@ -29,8 +29,8 @@ export interface DemoSummary {
 
 export async function runDemo(opts: DemoOptions): Promise<{ summary: DemoSummary; stop(): Promise<void> }> {
   const port = opts.port || (await freePort())
-  const url = `http://localhost:${port}`
-  const serviceDid = `did:web:localhost%3A${port}`
+  const url = `http://127.0.0.1:${port}`
+  const serviceDid = `did:web:127.0.0.1%3A${port}`
   // The PDS proxies app.bsky reads to Sundial, so a plain logged-in agent's getTimeline() is served by Sundial.
   const net = await startDevNetwork({ pdsConfig: { bskyAppViewUrl: url, bskyAppViewDid: serviceDid } })
   const adminPassword = randomBytes(9).toString('base64url')
