@@ -34,6 +34,7 @@ import { WebhookSender } from './webhook/webhook-sender.ts'
 
 export type { SchedulerConfig } from './config.ts'
 export { readConfig } from './config.ts'
+export { isSchedulerPath } from './routes/paths.ts'
 
 export interface SchedulerDeps {
   /** A shared database (the all-in-one process); otherwise one is opened from cfg.db and migrated. */
