@@ -191,6 +191,54 @@ describe('app.bsky.feed.getTimeline', () => {
   })
 })
 
+describe('embeds and records', () => {
+  it('shows quotes of quotes two levels deep, media with quotes, and records unchanged', async () => {
+    const nested = await h.seed.post(carol.did, {
+      text: 'quote of a quote, with an image',
+      createdAt: minute(40),
+      embed: {
+        $type: 'app.bsky.embed.recordWithMedia',
+        record: { $type: 'app.bsky.embed.record', record: refs.bobQuote },
+        media: {
+          $type: 'app.bsky.embed.images',
+          images: [
+            { alt: '', image: { $type: 'blob', ref: { $link: imageCid }, mimeType: 'image/png', size: 1 } },
+          ],
+        },
+      },
+      extra: { custom_field: { snake_key: 1 } },
+    })
+    try {
+      const { data } = await anon.app.bsky.feed.getPosts({ uris: [nested.uri] })
+      const post = data.posts[0]
+      expect((post.record as Record<string, unknown>).custom_field).toEqual({ snake_key: 1 })
+      expect(post.embed).toMatchObject({
+        $type: 'app.bsky.embed.recordWithMedia#view',
+        media: { $type: 'app.bsky.embed.images#view' },
+        record: {
+          record: {
+            $type: 'app.bsky.embed.record#viewRecord',
+            uri: refs.bobQuote.uri,
+            embeds: [
+              {
+                $type: 'app.bsky.embed.record#view',
+                record: { $type: 'app.bsky.embed.record#viewRecord', uri: refs.carolLink.uri },
+              },
+            ],
+          },
+        },
+      })
+      const inner = (post.embed as { record: { record: { embeds: { record: { embeds?: unknown } }[] } } })
+        .record.record.embeds[0].record
+      expect(inner.embeds).toBeUndefined()
+      const { data: quoted } = await anon.app.bsky.feed.getPosts({ uris: [refs.bobQuote.uri] })
+      expect(quoted.posts[0].quoteCount).toBe(1)
+    } finally {
+      await h.seed.deleteRecord(nested.uri)
+    }
+  })
+})
+
 describe('app.bsky.feed.getAuthorFeed', () => {
   const uris = (feed: { post: { uri: string } }[]) => feed.map((i) => i.post.uri)
 

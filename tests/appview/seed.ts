@@ -26,6 +26,8 @@ export interface PostOptions {
   embed?: Record<string, unknown>
   langs?: string[]
   labels?: string[]
+  /** Extra record fields, stored as they are. */
+  extra?: Record<string, unknown>
 }
 
 let counter = 0
@@ -125,6 +127,7 @@ export class Seeder {
     if (opts.reply) record.reply = { root: strongRef(opts.reply.root), parent: strongRef(opts.reply.parent) }
     if (opts.embed) record.embed = opts.embed
     if (opts.langs) record.langs = opts.langs
+    if (opts.extra) Object.assign(record, opts.extra)
     if (opts.labels) {
       record.labels = {
         $type: 'com.atproto.label.defs#selfLabels',

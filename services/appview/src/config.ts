@@ -1,4 +1,4 @@
-import { envBool, envInt, envString, envUrl, readDatabaseConfig } from '@sundial/common'
+import { didWebFor, envBool, envInt, envString, envUrl, readDatabaseConfig } from '@sundial/common'
 import type { DatabaseConfig, Env } from '@sundial/common'
 
 export interface AppViewConfig {
@@ -26,12 +26,6 @@ export interface AppViewConfig {
 }
 
 export const DEFAULT_PORT = 2584
-
-/** `did:web` for a URL's host, with the port percent-encoded as the did:web method requires. */
-export function didWebFor(url: string): string {
-  const { hostname, port } = new URL(url)
-  return `did:web:${hostname}${port ? `%3A${port}` : ''}`
-}
 
 export function readConfig(env: Env): AppViewConfig {
   const port = envInt(env, 'PORT', DEFAULT_PORT)

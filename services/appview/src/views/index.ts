@@ -69,16 +69,15 @@ export class Views {
     const view = this.profile(did, state)
     const actor = state.actors.get(did)
     if (!view || !actor) return undefined
-    const aggs = state.actorAggs.get(did)
     const pinned = asObject(asObject(actor.profileRecord)?.pinnedPost)
     const pinnedUri = asString(pinned?.uri)
     const pinnedCid = asString(pinned?.cid)
     return {
       ...view,
       banner: actor.bannerCid ? this.image('banner', did, actor.bannerCid, state) : undefined,
-      followersCount: aggs?.followersCount ?? 0,
-      followsCount: aggs?.followsCount ?? 0,
-      postsCount: aggs?.postsCount ?? 0,
+      followersCount: actor.followersCount,
+      followsCount: actor.followsCount,
+      postsCount: actor.postsCount,
       pinnedPost:
         pinnedUri && pinnedCid && didFromUri(pinnedUri) === did
           ? { uri: pinnedUri, cid: pinnedCid }
@@ -87,13 +86,13 @@ export class Views {
   }
 
   profileViewer(did: string, state: HydrationState): AppBskyActorDefs.ViewerState | undefined {
-    if (!state.viewer) return undefined
-    const relation = state.profileViewers.get(did)
+    const actor = state.actors.get(did)
+    if (!state.viewer || !actor) return undefined
     return {
       muted: false,
       blockedBy: false,
-      following: relation?.following,
-      followedBy: relation?.followedBy,
+      following: actor.following ?? undefined,
+      followedBy: actor.followedBy ?? undefined,
     }
   }
 
@@ -105,8 +104,6 @@ export class Views {
     const author = this.profileBasic(post.authorDid, state)
     if (!author) return undefined
     const record = asObject(post.record) ?? {}
-    const aggs = state.postAggs.get(uri)
-    const viewer = state.postViewers.get(uri)
     return {
       uri,
       cid: post.cid,
@@ -114,12 +111,14 @@ export class Views {
       record,
       embed:
         depth < 2 && record.embed ? this.embed(post.authorDid, record.embed, state, depth + 1) : undefined,
-      replyCount: aggs?.replyCount ?? 0,
-      repostCount: aggs?.repostCount ?? 0,
-      likeCount: aggs?.likeCount ?? 0,
-      quoteCount: aggs?.quoteCount ?? 0,
+      replyCount: post.replyCount,
+      repostCount: post.repostCount,
+      likeCount: post.likeCount,
+      quoteCount: post.quoteCount,
       indexedAt: post.sortAt.toISOString(),
-      viewer: state.viewer ? { like: viewer?.like, repost: viewer?.repost, threadMuted: false } : undefined,
+      viewer: state.viewer
+        ? { like: post.viewerLike ?? undefined, repost: post.viewerRepost ?? undefined, threadMuted: false }
+        : undefined,
       labels: selfLabels(uri, post.cid, record),
     }
   }

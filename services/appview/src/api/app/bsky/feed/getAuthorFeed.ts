@@ -4,7 +4,7 @@ import { InvalidRequestError } from '@atproto/xrpc-server'
 import type { Server } from '@atproto/xrpc-server'
 import type { OptionalViewerAuth } from '../../../../auth.ts'
 import type { AppContext } from '../../../../context.ts'
-import { getActors } from '../../../../data/actors.ts'
+import { getActorsForView } from '../../../../data/actors.ts'
 import { getAuthorFeedPage } from '../../../../data/feeds.ts'
 import type { AuthorFeedFilter, FeedItemRow } from '../../../../data/feeds.ts'
 import { pageCursor } from '../../../../data/pagination.ts'
@@ -23,7 +23,7 @@ export default function (server: Server, ctx: AppContext) {
       handler: async ({ params, auth }) => {
         const viewer = auth.credentials.viewer
         const did = await resolveActor(ctx, params.actor)
-        const [actor] = did ? await getActors(ctx.db, [did]) : []
+        const [actor] = did ? await getActorsForView(ctx.db, [did], null) : []
         if (!did || !actor || (actor.status !== null && actor.status !== 'active')) {
           throw new InvalidRequestError('Profile not found')
         }

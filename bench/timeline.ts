@@ -1,0 +1,407 @@
+// getTimeline latency over a large index: BENCH_POSTS posts (default 10M) by BENCH_AUTHORS authors (100k), a
+// viewer following BENCH_FOLLOWS of them (1,000). Rows are generated inside Postgres with generate_series and
+// indexes are built after the load. Measures Sundial's in-process getTimeline (first page and deep pages) and
+// the reference AppView's query shape (feed_item joined with the viewer's follows) on the same data.
+//
+//   npm run bench:timeline
+//   BENCH_POSTS=1000000 BENCH_DATA_DIR=/var/tmp/tl npm run bench:timeline   # smaller; keep the cluster to rerun
+//
+// Last stdout line: {"posts":N,"follows":F,"p50Ms":A,"p99Ms":B,"refP50Ms":C,"refP99Ms":D}
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { AppView } from '@sundial/appview'
+import { getTimeline } from '../services/appview/src/api/app/bsky/feed/getTimeline.ts'
+import { getTimelinePage } from '../services/appview/src/data/feeds.ts'
+import { encodeTimeCid } from '../services/appview/src/data/pagination.ts'
+import { createDatabase, migrateToLatest, registerLocalUser, startEmbeddedPostgres } from '@sundial/common'
+import type { Db } from '@sundial/common'
+import { freePort } from '@sundial/devnet'
+import { sql } from 'kysely'
+
+const POSTS = intEnv('BENCH_POSTS', 10_000_000)
+const AUTHORS = intEnv('BENCH_AUTHORS', 100_000)
+const FOLLOWS = intEnv('BENCH_FOLLOWS', 1_000)
+const CALLS = intEnv('BENCH_CALLS', 300)
+/** The reference query shape takes far longer per call; fewer calls still give its p99. */
+const REF_CALLS = intEnv('BENCH_REF_CALLS', 100)
+const LIMIT = 50
+const REPOSTS = Math.floor(POSTS / 20)
+/** Background follow graph: every author follows this many others, so the follow table is not trivially small. */
+const FOLLOWS_PER_AUTHOR = 20
+const VIEWER = 'did:plc:benchviewer00000000000000'
+const CHUNK = 1_000_000
+/** Posts are spread back from this instant, one every `POSTS / year`. */
+const NEWEST = Date.UTC(2026, 10, 1)
+const SPAN_SECONDS = 365 * 24 * 3600
+
+function intEnv(name: string, fallback: number): number {
+  const raw = process.env[name]
+  return raw ? Number(raw) : fallback
+}
+
+function log(message: string) {
+  process.stderr.write(`[bench:timeline] ${message}\n`)
+}
+
+async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
+  const start = performance.now()
+  const result = await fn()
+  log(`${label}: ${((performance.now() - start) / 1000).toFixed(1)} s`)
+  return result
+}
+
+/** Numbers inlined as SQL literals, so Postgres never has to guess a parameter's type. */
+const lit = (value: number) => sql.lit(value)
+
+const did = (i: unknown) => sql`('did:plc:bench' || lpad((${i})::text, 19, '0'))`
+
+async function load(db: Db): Promise<void> {
+  // Bulk-load settings; durability does not matter for a throwaway cluster, and reads are measured later.
+  for (const setting of [
+    `fsync = off`,
+    `synchronous_commit = off`,
+    `full_page_writes = off`,
+    `max_wal_size = '16GB'`,
+    `checkpoint_timeout = '30min'`,
+    `maintenance_work_mem = '1GB'`,
+    `max_parallel_maintenance_workers = 2`,
+  ]) {
+    await sql.raw(`alter system set ${setting}`).execute(db)
+  }
+  await sql`select pg_reload_conf()`.execute(db)
+
+  const tables = [
+    'actor',
+    'profile',
+    'post',
+    'repost',
+    'follow',
+    'like',
+    'post_agg',
+    'actor_agg',
+    'feed_item',
+  ]
+  const { rows: indexes } = await sql<{ ddl: string; drop: string }>`
+    select pg_get_indexdef(i.indexrelid) || ';' as ddl, format('drop index %I;', c.relname) as drop
+    from pg_index i join pg_class c on c.oid = i.indexrelid join pg_class t on t.oid = i.indrelid
+    where t.relname = any(${tables}) and not i.indisprimary
+  `.execute(db)
+  const { rows: pkeys } = await sql<{ ddl: string; drop: string }>`
+    select format('alter table %I add constraint %I %s;', t.relname, c.conname, pg_get_constraintdef(c.oid)) as ddl,
+      format('alter table %I drop constraint %I;', t.relname, c.conname) as drop
+    from pg_constraint c join pg_class t on t.oid = c.conrelid
+    where c.contype = 'p' and t.relname = any(${tables})
+  `.execute(db)
+  for (const { drop } of [...indexes, ...pkeys]) await sql.raw(drop).execute(db)
+
+  await timed(`actors + profiles (${AUTHORS})`, async () => {
+    await sql`
+      insert into actor (did, handle, pds_endpoint, rev)
+      select ${did(sql`i`)}, 'user' || i || '.bench.test', 'https://pds.bench.test', '3kbench' || i
+      from generate_series(0, ${lit(AUTHORS - 1)}) i
+    `.execute(db)
+    await sql`
+      insert into actor (did, handle, rev) values (${VIEWER}, 'viewer.bench.test', '3kviewer')
+    `.execute(db)
+    await sql`
+      insert into profile (did, uri, cid, display_name, description, avatar_cid, record, created_at)
+      select d, 'at://' || d || '/app.bsky.actor.profile/self', 'bafyreiprofile' || md5(d),
+        'User ' || i, 'Bio of user ' || i, 'bafkreiavatar' || md5(d),
+        jsonb_build_object('$type', 'app.bsky.actor.profile', 'displayName', 'User ' || i,
+          'avatar', jsonb_build_object('$type', 'blob', 'ref', jsonb_build_object('$link', 'bafkreiavatar' || md5(d)),
+            'mimeType', 'image/jpeg', 'size', 1000)),
+        timestamptz '2024-01-01'
+      from (select i, ${did(sql`i`)} as d from generate_series(0, ${lit(AUTHORS - 1)}) i) a
+    `.execute(db)
+  })
+
+  await timed(`posts (${POSTS})`, async () => {
+    // Two chunks at a time: one insert keeps only one core busy.
+    const chunks: number[] = []
+    for (let from = 0; from < POSTS; from += CHUNK) chunks.push(from)
+    const worker = async () => {
+      for (let from = chunks.shift(); from !== undefined; from = chunks.shift()) {
+        await insertPosts(db, from, Math.min(POSTS, from + CHUNK) - 1)
+      }
+    }
+    await Promise.all([worker(), worker()])
+  })
+
+  await timed(`reposts (${REPOSTS})`, async () => {
+    await sql`
+      insert into repost (uri, cid, author_did, subject_uri, subject_cid, created_at, indexed_at, sort_at)
+      select 'at://' || r.author || '/app.bsky.feed.repost/' || lpad(to_hex(k), 13, 'z'),
+        'bafyreirepost' || md5(k::text), r.author,
+        'at://' || ${did(sql`r.subject % ${lit(AUTHORS)}`)} || '/app.bsky.feed.post/' || lpad(to_hex(r.subject), 13, 'z'),
+        'bafyrei' || md5(r.subject::text) || left(md5('c' || r.subject), 20), r.ts, r.ts, r.ts
+      from generate_series(0, ${lit(REPOSTS - 1)}) k,
+        lateral (select ${did(sql`(k * 7919) % ${lit(AUTHORS)}`)} as author,
+          ((k * 20 + 1000) % ${lit(POSTS)})::bigint as subject,
+          to_timestamp(${lit(NEWEST / 1000)} - (k * 20)::float8 * ${lit(SPAN_SECONDS / POSTS)} + 60) as ts) r
+    `.execute(db)
+  })
+
+  await timed(`follows (${AUTHORS * FOLLOWS_PER_AUTHOR} background + ${FOLLOWS} by the viewer)`, async () => {
+    await sql`
+      insert into follow (uri, cid, author_did, subject_did, created_at)
+      select 'at://' || ${did(sql`a`)} || '/app.bsky.graph.follow/' || lpad(to_hex(a * 100 + j), 13, 'z'),
+        'bafyreifollow' || md5((a * 100 + j)::text), ${did(sql`a`)}, ${did(sql`(a * 31 + j * 977 + 1) % ${lit(AUTHORS)}`)},
+        timestamptz '2025-01-01' + (a * 100 + j) * interval '1 second'
+      from generate_series(0, ${lit(AUTHORS - 1)}) a, generate_series(0, ${lit(FOLLOWS_PER_AUTHOR - 1)}) j
+    `.execute(db)
+    const stride = Math.max(1, Math.floor(AUTHORS / FOLLOWS))
+    await sql`
+      insert into follow (uri, cid, author_did, subject_did, created_at)
+      select 'at://' || ${VIEWER} || '/app.bsky.graph.follow/' || lpad(to_hex(j), 13, 'z'),
+        'bafyreiviewerfollow' || md5(j::text), ${VIEWER}, ${did(sql`j * ${lit(stride)}`)},
+        timestamptz '2025-06-01' + j * interval '1 minute'
+      from generate_series(0, ${lit(FOLLOWS - 1)}) j
+    `.execute(db)
+  })
+
+  await timed('aggregates, likes', async () => {
+    await sql`
+      insert into post_agg (uri, reply_count, repost_count, like_count, quote_count)
+      select uri, 1, 1, (n % 50)::int, 0 from (
+        select n, 'at://' || ${did(sql`n % ${lit(AUTHORS)}`)} || '/app.bsky.feed.post/' || lpad(to_hex(n), 13, 'z') as uri
+        from generate_series(0, ${lit(POSTS - 1)}, 10) n
+      ) p
+    `.execute(db)
+    await sql`
+      insert into actor_agg (did, followers_count, follows_count, posts_count)
+      select ${did(sql`i`)}, ${lit(FOLLOWS_PER_AUTHOR)}, ${lit(FOLLOWS_PER_AUTHOR)}, ${lit(Math.ceil(POSTS / AUTHORS))}
+      from generate_series(0, ${lit(AUTHORS - 1)}) i
+    `.execute(db)
+    // The viewer liked about one in 16 posts of the accounts they follow (viewer state hydration has work to do).
+    await sql`
+      insert into "like" (uri, cid, author_did, subject_uri, subject_cid, created_at)
+      select 'at://' || ${VIEWER} || '/app.bsky.feed.like/' || lpad(to_hex(row_number() over ()), 13, 'z'),
+        'bafyreilike' || md5(p.uri), ${VIEWER}, p.uri, p.cid, p.created_at
+      from post p join follow f on f.subject_did = p.author_did and f.author_did = ${VIEWER}
+      where p.cid like '%0'
+    `.execute(db)
+  })
+
+  await timed('feed_item', async () => {
+    await sql`
+      insert into feed_item (uri, cid, type, post_uri, originator_did, sort_at)
+      select uri, cid, 'post', uri, author_did, sort_at from post
+    `.execute(db)
+    await sql`
+      insert into feed_item (uri, cid, type, post_uri, originator_did, sort_at)
+      select uri, cid, 'repost', subject_uri, author_did, sort_at from repost
+    `.execute(db)
+  })
+
+  await timed('indexes', async () => {
+    for (const { ddl } of [...pkeys, ...indexes]) await sql.raw(ddl).execute(db)
+  })
+  await timed('vacuum analyze', async () => {
+    await sql`vacuum analyze`.execute(db)
+  })
+  for (const setting of ['fsync', 'synchronous_commit', 'full_page_writes']) {
+    await sql.raw(`alter system reset ${setting}`).execute(db)
+  }
+  await sql`select pg_reload_conf()`.execute(db)
+}
+
+/**
+ * Posts from..to: post n is by author n % AUTHORS, at NEWEST - n * step; every 10th replies to the same author's
+ * post one round earlier, every 20th carries an image.
+ */
+async function insertPosts(db: Db, from: number, to: number): Promise<void> {
+  await sql`
+      insert into post (uri, cid, author_did, rkey, text, record, reply_root, reply_root_cid, reply_parent,
+        reply_parent_cid, embed_type, langs, created_at, indexed_at, sort_at)
+      select p.uri, p.cid, p.author, p.rkey, p.text,
+        jsonb_build_object('$type', 'app.bsky.feed.post', 'text', p.text, 'createdAt', p.ts_text, 'langs', '["en"]'::jsonb)
+          || case when p.parent is null then '{}'::jsonb else jsonb_build_object('reply', jsonb_build_object(
+               'root', jsonb_build_object('uri', p.parent, 'cid', p.parent_cid),
+               'parent', jsonb_build_object('uri', p.parent, 'cid', p.parent_cid))) end
+          || case when p.n % 20 = 0 then jsonb_build_object('embed', jsonb_build_object(
+               '$type', 'app.bsky.embed.images', 'images', jsonb_build_array(jsonb_build_object('alt', 'img',
+               'image', jsonb_build_object('$type', 'blob', 'ref', jsonb_build_object('$link', 'bafkreiimg' || md5(p.uri)),
+               'mimeType', 'image/jpeg', 'size', 1000))))) else '{}'::jsonb end,
+        p.parent, p.parent_cid, p.parent, p.parent_cid,
+        case when p.n % 20 = 0 then 'app.bsky.embed.images' end, array['en'], p.ts, p.ts, p.ts
+      from (
+        select n, ${did(sql`n % ${lit(AUTHORS)}`)} as author, lpad(to_hex(n), 13, 'z') as rkey,
+          'at://' || ${did(sql`n % ${lit(AUTHORS)}`)} || '/app.bsky.feed.post/' || lpad(to_hex(n), 13, 'z') as uri,
+          'bafyrei' || md5(n::text) || left(md5('c' || n), 20) as cid,
+          'post number ' || n as text,
+          to_timestamp(${lit(NEWEST / 1000)} - n::float8 * ${lit(SPAN_SECONDS / POSTS)}) as ts,
+          to_char(to_timestamp(${lit(NEWEST / 1000)} - n::float8 * ${lit(SPAN_SECONDS / POSTS)}) at time zone 'UTC',
+            'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as ts_text,
+          case when n % 10 = 5 and n >= ${lit(AUTHORS)}
+            then 'at://' || ${did(sql`(n - ${lit(AUTHORS)}) % ${lit(AUTHORS)}`)} || '/app.bsky.feed.post/' || lpad(to_hex(n - ${lit(AUTHORS)}), 13, 'z') end as parent,
+          case when n % 10 = 5 and n >= ${lit(AUTHORS)}
+            then 'bafyrei' || md5((n - ${lit(AUTHORS)})::text) || left(md5('c' || (n - ${lit(AUTHORS)})), 20) end as parent_cid
+        from generate_series(${lit(from)}, ${lit(to)}) n
+      ) p
+    `.execute(db)
+  log(`  posts ${from}..${to} of ${POSTS}`)
+}
+
+function percentile(sorted: number[], p: number): number {
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)
+  return Math.round(sorted[Math.max(0, index)] * 100) / 100
+}
+
+async function measure(label: string, calls: number, fn: (i: number) => Promise<unknown>) {
+  for (let i = 0; i < Math.min(30, calls); i++) await fn(i) // warm caches and the JIT
+  const times: number[] = []
+  for (let i = 0; i < calls; i++) {
+    const start = performance.now()
+    await fn(i)
+    times.push(performance.now() - start)
+  }
+  times.sort((a, b) => a - b)
+  const result = { p50: percentile(times, 50), p99: percentile(times, 99), max: percentile(times, 100) }
+  log(`${label}: p50 ${result.p50} ms, p99 ${result.p99} ms, max ${result.max} ms (${calls} calls)`)
+  return result
+}
+
+/** The reference data plane's getTimeline: followed accounts' feed items merged with the viewer's own (≤ 10). */
+async function referenceTimeline(db: Db, viewer: string, cursor: { time: Date; cid: string } | undefined) {
+  const after = cursor
+    ? sql`and (fi.sort_at, fi.cid) < (${cursor.time.toISOString()}::timestamptz, ${cursor.cid})`
+    : sql``
+  const [follows, own] = await Promise.all([
+    sql<{ uri: string; sortAt: Date; cid: string }>`
+      select fi.* from feed_item fi join follow f on f.subject_did = fi.originator_did
+      where f.author_did = ${viewer} ${after}
+      order by fi.sort_at desc, fi.cid desc limit ${LIMIT}
+    `.execute(db),
+    sql<{ uri: string; sortAt: Date; cid: string }>`
+      select fi.* from feed_item fi where fi.originator_did = ${viewer} ${after}
+      order by fi.sort_at desc, fi.cid desc limit ${Math.min(LIMIT, 10)}
+    `.execute(db),
+  ])
+  return [...follows.rows, ...own.rows]
+    .sort((a, b) => b.sortAt.getTime() - a.sortAt.getTime() || (a.cid > b.cid ? -1 : 1))
+    .slice(0, LIMIT)
+}
+
+async function main() {
+  const keep = process.env.BENCH_DATA_DIR
+  const dataDir = keep ?? (await mkdtemp(path.join(os.tmpdir(), 'sundial-bench-timeline-')))
+  const reuse = keep !== undefined && existsSync(path.join(dataDir, 'cluster', 'PG_VERSION'))
+  const pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'cluster'), port: await freePort() })
+  const database = createDatabase({ url: pg.url, poolSize: 10, name: 'bench-timeline' })
+  const { db } = database
+  try {
+    if (reuse) {
+      log(`reusing the loaded cluster in ${dataDir}`)
+    } else {
+      await migrateToLatest(db)
+      await timed('load', () => load(db))
+    }
+    const { rows: counts } = await sql<{ posts: string; follows: string }>`
+      select (select count(*) from post) as posts,
+        (select count(*) from follow where author_did = ${VIEWER}) as follows
+    `.execute(db)
+    const posts = Number(counts[0].posts)
+    const follows = Number(counts[0].follows)
+    const registration = await timed('materialise the viewer timeline (registerLocalUser)', () =>
+      registerLocalUser(db, VIEWER),
+    )
+    if (!registration.created) log('  (already materialised in the reused cluster)')
+    await sql`vacuum analyze timeline_item`.execute(db)
+    const { rows: itemRows } = await sql<{ n: string }>`
+      select count(*) as n from timeline_item where viewer_did = ${VIEWER}
+    `.execute(db)
+    const items = Number(itemRows[0].n)
+    log(`timeline: ${items} items for ${follows} follows over ${posts} posts`)
+
+    const appView = await AppView.create(
+      {
+        serviceDid: 'did:web:bench.invalid',
+        publicUrl: 'http://bench.invalid',
+        schedulerUrl: 'http://bench.invalid',
+        port: 0,
+        plcUrl: 'http://plc.invalid',
+        db: { dataDir, embeddedPort: 0, poolSize: 10 },
+        validateResponses: false,
+        logLevel: 'warn',
+      },
+      { db },
+    )
+    const ctx = appView.ctx
+
+    // Deep-page cursors at random depths of the timeline (fixed seed).
+    let seed = 42
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
+    const cursors: string[] = []
+    for (let i = 0; i < CALLS; i++) {
+      const offset = Math.floor(random() * Math.max(1, items - LIMIT))
+      const { rows } = await sql<{ sortAt: Date; cid: string }>`
+        select sort_at, cid from timeline_item where viewer_did = ${VIEWER}
+        order by sort_at desc, cid desc offset ${offset} limit 1
+      `.execute(db)
+      if (rows[0]) cursors.push(encodeTimeCid({ time: rows[0].sortAt, cid: rows[0].cid }))
+    }
+    const keyOf = (cursor: string) => {
+      const [ms, cid] = cursor.split('__')
+      return { time: new Date(Number(ms)), cid }
+    }
+
+    const first = await measure('sundial getTimeline, first page', CALLS, () =>
+      getTimeline(ctx, { viewer: VIEWER, limit: LIMIT }),
+    )
+    const deep = await measure('sundial getTimeline, deep pages', CALLS, (i) =>
+      getTimeline(ctx, { viewer: VIEWER, limit: LIMIT, cursor: cursors[i % cursors.length] }),
+    )
+    const page = await getTimeline(ctx, { viewer: VIEWER, limit: LIMIT })
+    if (page.feed.length !== LIMIT)
+      throw new Error(`first page has ${page.feed.length} items, expected ${LIMIT}`)
+    const skeleton = await measure('sundial skeleton only (timeline_item range scan)', CALLS, (i) =>
+      getTimelinePage(db, VIEWER, i % 2 ? keyOf(cursors[i % cursors.length]) : undefined, LIMIT),
+    )
+    const refFirst = await measure('reference query shape, first page', REF_CALLS, () =>
+      referenceTimeline(db, VIEWER, undefined),
+    )
+    const refDeep = await measure('reference query shape, deep pages', REF_CALLS, (i) =>
+      referenceTimeline(db, VIEWER, keyOf(cursors[i % cursors.length])),
+    )
+    const { rows: plan } = await sql<{ 'QUERY PLAN': string }>`
+      explain (analyze, buffers) select ti.* from timeline_item ti join post p on p.uri = ti.post_uri
+      where ti.viewer_did = ${VIEWER} order by ti.sort_at desc, ti.cid desc limit ${LIMIT}
+    `.execute(db)
+    log(`timeline plan:\n${plan.map((r) => r['QUERY PLAN']).join('\n')}`)
+    await appView.destroy()
+
+    const all = [first, deep]
+    const summary = {
+      posts,
+      follows,
+      timelineItems: items,
+      firstPage: first,
+      deepPages: deep,
+      skeleton,
+      refFirstPage: refFirst,
+      refDeepPages: refDeep,
+    }
+    log(JSON.stringify(summary))
+    const combined = (key: 'p50' | 'p99') => Math.max(...all.map((r) => r[key]))
+    const refCombined = (key: 'p50' | 'p99') => Math.max(refFirst[key], refDeep[key])
+    process.stdout.write(
+      `${JSON.stringify({
+        posts,
+        follows,
+        p50Ms: combined('p50'),
+        p99Ms: combined('p99'),
+        refP50Ms: refCombined('p50'),
+        refP99Ms: refCombined('p99'),
+      })}\n`,
+    )
+  } finally {
+    await database.close()
+    await pg.stop()
+    if (!keep) await rm(dataDir, { recursive: true, force: true })
+  }
+}
+
+await main()
