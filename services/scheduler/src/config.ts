@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { envBool, envInt, envString, envUrl, readDatabaseConfig } from '@sundial/common'
+import { didWebFor, envBool, envInt, envString, envUrl, readDatabaseConfig } from '@sundial/common'
 import type { DatabaseConfig, Env } from '@sundial/common'
 
 export interface SchedulerConfig {
@@ -48,8 +48,8 @@ export interface SchedulerConfig {
 export function readConfig(env: Env): SchedulerConfig {
   const port = envInt(env, 'PORT', 2585, 0)
   const dataDir = envString(env, 'DATA_DIR', './data')!
-  const publicUrl = envUrl(env, 'PUBLIC_URL', `http://127.0.0.1:${port}`)!.replace(/\/+$/, '')
-  const serviceDid = envString(env, 'SERVICE_DID', `did:web:${new URL(publicUrl).hostname}`)!
+  const publicUrl = envUrl(env, 'PUBLIC_URL', `http://localhost:${port}`)!.replace(/\/+$/, '')
+  const serviceDid = envString(env, 'SERVICE_DID', didWebFor(publicUrl))!
   if (!serviceDid.startsWith('did:')) throw new Error(`SERVICE_DID must be a DID, got "${serviceDid}"`)
   const webhook = envUrl(env, 'POST_PUBLISH_WEBHOOK_URL')
   const hosts = (envString(env, 'DYNAMIC_CONTENT_ALLOWED_HOSTS', '') ?? '')
