@@ -1,5 +1,7 @@
 import { envInt, envString, envUrl, readDatabaseConfig } from '@sundial/common'
 import type { DatabaseConfig, Env } from '@sundial/common'
+import { readBackfillConfig } from './backfill/config.ts'
+import type { BackfillConfig } from './backfill/config.ts'
 
 export type IndexScope = 'all' | 'local'
 
@@ -27,6 +29,7 @@ export type IndexScope = 'all' | 'local'
  * - `REDIS_URL` (unset): Redis for the bus; unset keeps the bus in-process.
  * - `PORT` (3100): HTTP port for `/xrpc/_health` and `/metrics` when run alone.
  * - `LOG_LEVEL` (`info`): pino level.
+ * - `BACKFILL_*`, `PLC_URL`, `JETSTREAM_REPLAY_WINDOW_HOURS`: the backfill worker, see backfill/config.ts.
  */
 export interface FirehoseConfig {
   db: DatabaseConfig
@@ -44,6 +47,8 @@ export interface FirehoseConfig {
   redisUrl?: string
   port: number
   logLevel: string
+  /** The backfill worker's settings; absent, no backfill worker runs. */
+  backfill?: BackfillConfig
 }
 
 export const DEFAULT_JETSTREAM_URL = 'wss://jetstream2.us-east.bsky.network/subscribe'
@@ -73,5 +78,6 @@ export function readConfig(env: Env): FirehoseConfig {
     redisUrl: envUrl(env, 'REDIS_URL'),
     port: envInt(env, 'PORT', 3100, 0),
     logLevel: envString(env, 'LOG_LEVEL', 'info')!,
+    backfill: readBackfillConfig(env),
   }
 }

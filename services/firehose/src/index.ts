@@ -3,6 +3,7 @@ import express from 'express'
 import { createBus, createMetricsRegistry, migrateToLatest, openDatabase } from '@sundial/common'
 import type { Bus, Database } from '@sundial/common'
 import type { Registry } from 'prom-client'
+import { Backfill } from './backfill/index.ts'
 import type { FirehoseConfig } from './config.ts'
 import { AppContext } from './context.ts'
 import { Firehose } from './firehose.ts'
@@ -14,6 +15,8 @@ export type { FirehoseConfig } from './config.ts'
 export { readConfig } from './config.ts'
 export { CHANNELS } from './firehose.ts'
 export { STATS_KEY } from './stats.ts'
+export { BACKFILL_STATS_KEY, readBackfillConfig } from './backfill/index.ts'
+export type { BackfillConfig } from './backfill/index.ts'
 
 /** What the all-in-one process shares with this service; anything absent is created (and later closed) here. */
 export interface FirehoseDeps {
@@ -32,6 +35,7 @@ export class FirehoseService {
     readonly ctx: AppContext,
     readonly app: express.Express,
     private firehose: Firehose,
+    readonly backfill: Backfill | undefined,
     private owned: { database?: Database; bus?: Bus },
     private serveHttp: boolean,
   ) {}
@@ -44,6 +48,18 @@ export class FirehoseService {
     const bus = deps.bus ?? createBus(cfg.redisUrl)
     const ctx = new AppContext(cfg, database.db, logger, registry, new FirehoseMetrics(registry), bus)
     const firehose = new Firehose(ctx)
+    const backfill = cfg.backfill
+      ? new Backfill({
+          cfg: cfg.backfill,
+          database,
+          bus,
+          registry,
+          logger,
+          maxRecordBytes: cfg.maxRecordBytes,
+          indexScope: cfg.indexScope,
+          statsMs: cfg.statsMs,
+        })
+      : undefined
     const app = express()
     app.get('/xrpc/_health', async (_req, res) => {
       const body = {
@@ -70,7 +86,7 @@ export class FirehoseService {
       res.set('content-type', registry.contentType).send(await registry.metrics())
     })
     const owned = { database: deps.database ? undefined : database, bus: deps.bus ? undefined : bus }
-    return new FirehoseService(ctx, app, firehose, owned, deps.serveHttp ?? true)
+    return new FirehoseService(ctx, app, firehose, backfill, owned, deps.serveHttp ?? true)
   }
 
   /** The port actually listened on (when `cfg.port` is 0), if serving HTTP. */
@@ -84,6 +100,8 @@ export class FirehoseService {
   }
 
   async start(): Promise<void> {
+    // Before the firehose moves the cursor: backfill's gap check reads the one the last run left.
+    await this.backfill?.start()
     await this.firehose.start()
     if (this.serveHttp) {
       const server = this.app.listen(this.ctx.cfg.port)
@@ -106,6 +124,7 @@ export class FirehoseService {
         server.closeIdleConnections()
       })
     }
+    await this.backfill?.stop()
     await this.firehose.stop()
     await this.owned.bus?.close()
     await this.owned.database?.close()

@@ -1,0 +1,157 @@
+/** Why a request for an account's repo did not give data. */
+export type FetchFailureKind =
+  /** The account has no repo to fetch (deleted, deactivated, taken down, unknown DID): nothing to index. */
+  | 'unavailable'
+  /** The PDS (or PLC) could not answer now: try again later. */
+  | 'transient'
+  /** The PDS answered with something unusable (bad CAR, bad signature, too large): try another method. */
+  | 'invalid'
+
+export class FetchFailure extends Error {
+  constructor(
+    readonly kind: FetchFailureKind,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'FetchFailure'
+  }
+}
+
+/** XRPC errors that mean the repo is gone or closed, not that the request failed. */
+const UNAVAILABLE = new Set(['RepoNotFound', 'RepoTakendown', 'RepoSuspended', 'RepoDeactivated'])
+
+export interface RequestOptions {
+  timeoutMs: number
+  signal: AbortSignal
+}
+
+export interface LatestCommit {
+  cid: string
+  rev: string
+}
+
+export interface ListedRecord {
+  uri: string
+  cid: string
+  value: Record<string, unknown>
+}
+
+/** The few XRPC reads backfill makes of a PDS, over plain fetch so bodies can be streamed and capped. */
+export class PdsClient {
+  constructor(readonly serviceUrl: string) {}
+
+  async getLatestCommit(did: string, opts: RequestOptions): Promise<LatestCommit> {
+    const body = await this.json('com.atproto.sync.getLatestCommit', { did }, opts)
+    if (typeof body.rev !== 'string' || typeof body.cid !== 'string') {
+      throw new FetchFailure('invalid', 'getLatestCommit: no rev in the answer')
+    }
+    return { cid: body.cid, rev: body.rev }
+  }
+
+  /** The repo as a CAR file; an `invalid` failure when it exceeds `maxBytes` (read it page by page instead). */
+  async getRepo(did: string, maxBytes: number, opts: RequestOptions): Promise<Uint8Array> {
+    const res = await this.request('com.atproto.sync.getRepo', { did }, opts)
+    const declared = Number(res.headers.get('content-length') ?? NaN)
+    if (declared > maxBytes) {
+      await res.body?.cancel()
+      throw new FetchFailure('invalid', `repo CAR of ${declared} bytes exceeds ${maxBytes}`)
+    }
+    const chunks: Uint8Array[] = []
+    let total = 0
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        total += chunk.byteLength
+        if (total > maxBytes) throw new FetchFailure('invalid', `repo CAR exceeds ${maxBytes} bytes`)
+        chunks.push(chunk)
+      }
+    } catch (err) {
+      if (err instanceof FetchFailure) {
+        await res.body?.cancel().catch(() => undefined)
+        throw err
+      }
+      throw new FetchFailure('transient', `getRepo body: ${message(err)}`)
+    }
+    return Buffer.concat(chunks, total)
+  }
+
+  async listRecords(
+    did: string,
+    collection: string,
+    cursor: string | undefined,
+    opts: RequestOptions,
+  ): Promise<{ records: ListedRecord[]; cursor?: string }> {
+    const params: Record<string, string> = { repo: did, collection, limit: '100' }
+    if (cursor) params.cursor = cursor
+    const body = await this.json('com.atproto.repo.listRecords', params, opts)
+    if (!Array.isArray(body.records)) throw new FetchFailure('invalid', 'listRecords: no records array')
+    const records = (body.records as unknown[]).filter(isListedRecord)
+    return { records, cursor: typeof body.cursor === 'string' ? body.cursor : undefined }
+  }
+
+  private async json(
+    nsid: string,
+    params: Record<string, string>,
+    opts: RequestOptions,
+  ): Promise<Record<string, unknown>> {
+    const res = await this.request(nsid, params, opts)
+    try {
+      const body = await res.json()
+      if (typeof body !== 'object' || body === null) throw new Error('not an object')
+      return body as Record<string, unknown>
+    } catch (err) {
+      throw new FetchFailure('transient', `${nsid}: unreadable answer: ${message(err)}`)
+    }
+  }
+
+  private async request(
+    nsid: string,
+    params: Record<string, string>,
+    opts: RequestOptions,
+  ): Promise<Response> {
+    const url = new URL(`/xrpc/${nsid}`, this.serviceUrl)
+    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v)
+    let res: Response
+    try {
+      res = await fetch(url, {
+        signal: AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]),
+        redirect: 'follow',
+      })
+    } catch (err) {
+      if (opts.signal.aborted) throw err
+      throw new FetchFailure('transient', `${nsid}: ${message(err)}`)
+    }
+    if (res.ok) return res
+    let error = ''
+    let detail = ''
+    try {
+      const body = (await res.json()) as { error?: unknown; message?: unknown }
+      error = typeof body.error === 'string' ? body.error : ''
+      detail = typeof body.message === 'string' ? body.message : ''
+    } catch {
+      // Not an XRPC error body; the status says enough.
+    }
+    const text = `${nsid}: ${res.status} ${error} ${detail}`.trim()
+    if (UNAVAILABLE.has(error)) throw new FetchFailure('unavailable', text)
+    if (res.status === 400 && /could not find repo|repo not found/i.test(detail)) {
+      throw new FetchFailure('unavailable', text)
+    }
+    const retryLater = res.status === 408 || res.status === 429 || (res.status >= 500 && res.status !== 501)
+    throw new FetchFailure(retryLater ? 'transient' : 'invalid', text)
+  }
+}
+
+function isListedRecord(value: unknown): value is ListedRecord {
+  if (typeof value !== 'object' || value === null) return false
+  const r = value as Record<string, unknown>
+  return (
+    typeof r.uri === 'string' &&
+    typeof r.cid === 'string' &&
+    typeof r.value === 'object' &&
+    r.value !== null &&
+    !Array.isArray(r.value)
+  )
+}
+
+export function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}

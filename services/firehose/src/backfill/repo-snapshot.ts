@@ -1,0 +1,144 @@
+import { lexToJson } from '@atproto/lex-json'
+import type { Cid } from '@atproto/lex-data'
+import {
+  MST,
+  MemoryBlockstore,
+  cborToLexRecord,
+  def,
+  ensureV3Commit,
+  readCarWithRoot,
+  verifyCommitSig,
+} from '@atproto/repo'
+import type { BlockMap, Commit } from '@atproto/repo'
+import { COLLECTIONS } from '../ingest/events.ts'
+import type { Collection } from '../ingest/events.ts'
+import { FetchFailure, message } from './pds-client.ts'
+import type { PdsClient, RequestOptions } from './pds-client.ts'
+
+/** One record of a fetched repo, in the JSON form Jetstream sends. */
+export interface RepoRecord {
+  collection: Collection
+  rkey: string
+  cid: string
+  record: Record<string, unknown>
+  /** Encoded size, for the same size limit live events get. */
+  bytes: number
+}
+
+/** An account's records in the indexed collections, as of one revision. */
+export interface RepoSnapshot {
+  /**
+   * The repo revision the records are as of: every change up to it is reflected, none after. For a listing it is
+   * the revision read just before listing, which the listing cannot predate.
+   */
+  rev: string
+  method: 'car' | 'list'
+  /** URI of every record in the indexed collections, including ones too old to index. */
+  uris: Set<string>
+  /** Records in batches of at most `size`. */
+  batches(size: number): Iterable<RepoRecord[]>
+}
+
+const WANTED = new Set<string>(COLLECTIONS)
+const FIRST = [...COLLECTIONS].sort()[0]
+const LAST = [...COLLECTIONS].sort()[COLLECTIONS.length - 1]
+
+/**
+ * Reads a repo CAR (`com.atproto.sync.getRepo`) and checks it: every block's hash against its CID, the commit's
+ * DID, and the commit signature against the account's signing key. The MST rooted in the signed commit then
+ * authenticates every record reached through it.
+ */
+export async function snapshotFromCar(
+  did: string,
+  signingKey: string,
+  car: Uint8Array,
+): Promise<RepoSnapshot> {
+  let blocks: BlockMap
+  let commit: Commit
+  let data: MST
+  try {
+    const read = await readCarWithRoot(car)
+    blocks = read.blocks
+    const storage = new MemoryBlockstore(blocks)
+    commit = ensureV3Commit(await storage.readObj(read.root, def.versionedCommit))
+    data = await MST.load(storage, commit.data)
+  } catch (err) {
+    throw new FetchFailure('invalid', `unreadable repo CAR: ${message(err)}`)
+  }
+  if (commit.did !== did) throw new FetchFailure('invalid', `repo CAR is for ${commit.did}`)
+  if (!(await verifyCommitSig(commit, signingKey))) {
+    throw new FetchFailure('invalid', 'repo commit signature does not verify')
+  }
+  const leaves: Array<{ collection: Collection; rkey: string; cid: Cid }> = []
+  const uris = new Set<string>()
+  try {
+    for await (const leaf of data.walkLeavesFrom(`${FIRST}/`)) {
+      const slash = leaf.key.indexOf('/')
+      const collection = leaf.key.slice(0, slash)
+      if (collection > LAST) break
+      if (!WANTED.has(collection)) continue
+      const rkey = leaf.key.slice(slash + 1)
+      leaves.push({ collection: collection as Collection, rkey, cid: leaf.value })
+      uris.add(`at://${did}/${collection}/${rkey}`)
+    }
+  } catch (err) {
+    throw new FetchFailure('invalid', `incomplete repo CAR: ${message(err)}`)
+  }
+  return {
+    rev: commit.rev,
+    method: 'car',
+    uris,
+    *batches(size) {
+      for (let i = 0; i < leaves.length; i += size) {
+        yield leaves.slice(i, i + size).flatMap((leaf) => {
+          const bytes = blocks.get(leaf.cid)
+          if (!bytes) throw new FetchFailure('invalid', `repo CAR lacks record block ${leaf.cid.toString()}`)
+          let record: Record<string, unknown>
+          try {
+            record = lexToJson(cborToLexRecord(bytes)) as Record<string, unknown>
+          } catch {
+            // Undecodable record: as the reference AppView, skip it rather than the account.
+            return []
+          }
+          return [{ ...leaf, cid: leaf.cid.toString(), record, bytes: bytes.byteLength }]
+        })
+      }
+    },
+  }
+}
+
+/**
+ * Lists every record of the indexed collections page by page (`com.atproto.repo.listRecords`): the fallback
+ * when the CAR cannot be had. Not signed, and not one consistent revision: `rev` must be read before listing.
+ */
+export async function snapshotFromListing(
+  client: PdsClient,
+  did: string,
+  rev: string,
+  opts: RequestOptions,
+): Promise<RepoSnapshot> {
+  const records: RepoRecord[] = []
+  const uris = new Set<string>()
+  for (const collection of COLLECTIONS) {
+    let cursor: string | undefined
+    do {
+      const page = await client.listRecords(did, collection, cursor, opts)
+      for (const r of page.records) {
+        const rkey = r.uri.slice(r.uri.lastIndexOf('/') + 1)
+        if (r.uri !== `at://${did}/${collection}/${rkey}`) continue
+        uris.add(r.uri)
+        records.push({ collection, rkey, cid: r.cid, record: r.value, bytes: JSON.stringify(r.value).length })
+      }
+      // A page without a cursor, or an empty page, is the end (some PDSes repeat the last cursor).
+      cursor = page.records.length > 0 && page.cursor !== cursor ? page.cursor : undefined
+    } while (cursor)
+  }
+  return {
+    rev,
+    method: 'list',
+    uris,
+    *batches(size) {
+      for (let i = 0; i < records.length; i += size) yield records.slice(i, i + size)
+    },
+  }
+}

@@ -1,0 +1,12 @@
+import { sql } from 'kysely'
+import type { DbTx } from '@sundial/common'
+
+// The key every index writer holds shared for its transaction (`holdFanOutLock` in @sundial/common's
+// timeline/fan-out.ts). Holding it exclusively makes a backfill transaction run alone: between its tombstone
+// check and its inserts no live delete can commit, which is what keeps a deleted record from coming back.
+const WRITERS_LOCK = 0x53554e44
+
+/** Call first in a backfill transaction; the live writer waits for it (and it for the live writer). */
+export async function holdWritersExclusive(tx: DbTx): Promise<void> {
+  await sql`select pg_advisory_xact_lock(${WRITERS_LOCK})`.execute(tx)
+}
