@@ -65,6 +65,7 @@ describe('nginx in front of recording upstreams', () => {
       '/.well-known/did.json',
       '/dashboard/',
       '/dashboard/api/live',
+      '/blob/did:plc:abc/bafkreiabc',
     ]) {
       expect(await upstreamOf('GET', p), p).toBe('appview')
     }
@@ -82,6 +83,9 @@ describe('nginx in front of recording upstreams', () => {
     expect(await upstreamOf('POST', '/xrpc/dev.sundial.scheduler.retryDraft', '{}')).toBe('scheduler')
     expect(await upstreamOf('GET', '/oauth/client-metadata.json')).toBe('scheduler')
     expect(await upstreamOf('GET', '/oauth/callback?code=abc&state=def')).toBe('scheduler')
+    expect(await upstreamOf('POST', '/triggers/abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ', '{}')).toBe(
+      'scheduler',
+    )
   })
 
   it('hides metrics and internal endpoints, also behind dot segments', async () => {
