@@ -11,11 +11,16 @@ const wanted = [
 const missing = wanted.filter((w) => !existsSync(w.bin)).map((w) => w.pkg)
 if (missing.length > 0) {
   if (process.getuid?.() !== 0) {
-    console.error(`missing system packages: ${missing.join(', ')}; install them (apt-get install ${missing.join(' ')})`)
+    console.error(
+      `missing system packages: ${missing.join(', ')}; install them (apt-get install ${missing.join(' ')})`,
+    )
     process.exit(1)
   }
   console.log(`installing ${missing.join(', ')} with apt-get`)
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env })
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env })
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {
+    stdio: 'inherit',
+    env,
+  })
 }

@@ -17,7 +17,11 @@ export interface TestCluster {
 export async function startTestCluster(port: number): Promise<TestCluster> {
   const base = existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir()
   const dir = await mkdtemp(path.join(base, 'sundial-pg-'))
-  const running = await startEmbeddedPostgres({ dataDir: path.join(dir, 'cluster'), port, database: 'postgres' })
+  const running = await startEmbeddedPostgres({
+    dataDir: path.join(dir, 'cluster'),
+    port,
+    database: 'postgres',
+  })
   return {
     adminUrl: running.url,
     stop: async () => {

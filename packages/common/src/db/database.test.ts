@@ -14,11 +14,21 @@ describe('migrations', () => {
 
   it('apply once, create the core tables, and are idempotent on a second run', async () => {
     database = await createTestDatabase(inject('pgAdminUrl'))
-    const tables = await sql<{ tablename: string }>`select tablename from pg_tables where schemaname = 'public'`.execute(
-      database.db,
-    )
+    const tables = await sql<{
+      tablename: string
+    }>`select tablename from pg_tables where schemaname = 'public'`.execute(database.db)
     const names = tables.rows.map((r) => r.tablename)
-    for (const t of ['actor', 'post', 'repost', 'follow', 'like', 'profile', 'timeline_item', 'cursor', 'tombstone']) {
+    for (const t of [
+      'actor',
+      'post',
+      'repost',
+      'follow',
+      'like',
+      'profile',
+      'timeline_item',
+      'cursor',
+      'tombstone',
+    ]) {
       expect(names).toContain(t)
     }
     const again = await migrateToLatest(database.db)
