@@ -110,11 +110,14 @@ export interface Written {
   createdAt: string
 }
 
-let clock = Date.now() - 3_600_000
+let clock = Date.now() - 6 * 3_600_000
 
-/** Distinct createdAt values, oldest first, so the expected order never depends on a tie. */
+/**
+ * Distinct createdAt values, oldest first, so the expected order never depends on a tie; always in the past, so
+ * sortAt is createdAt for the reference AppView (which indexed the record live) and for backfill alike.
+ */
 function nextCreatedAt(): string {
-  clock += 1000
+  clock += 10
   return new Date(clock).toISOString()
 }
 
