@@ -1,16 +1,16 @@
 import { sql } from 'kysely'
 import type { DbTx } from '@sundial/common'
 import type { LikeCounted, LikeRow } from '../indexers/like.ts'
-import { jsonRows } from './rows.ts'
+import { INDEXED_AT, jsonRows } from './rows.ts'
 
 export async function insertLikes(tx: DbTx, rows: LikeRow[]): Promise<LikeCounted[]> {
   if (rows.length === 0) return []
   const result = await sql<LikeCounted>`
     insert into "like" (uri, cid, author_did, subject_uri, subject_cid, created_at, indexed_at, rev)
-    select uri, cid, "authorDid", "subjectUri", "subjectCid", "createdAt", "indexedAt", rev
+    select uri, cid, "authorDid", "subjectUri", "subjectCid", "createdAt", ${INDEXED_AT}, rev
     from json_to_recordset(${jsonRows(rows)}) as x(
       uri text, cid text, "authorDid" text, "subjectUri" text, "subjectCid" text,
-      "createdAt" timestamptz, "indexedAt" timestamptz, rev text)
+      "createdAt" timestamptz, "timeUs" bigint, rev text)
     on conflict (uri) do nothing
     returning subject_uri
   `.execute(tx)

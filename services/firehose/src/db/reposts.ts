@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { DbTx } from '@sundial/common'
 import type { RepostCounted, RepostRow } from '../indexers/repost.ts'
-import { jsonRows } from './rows.ts'
+import { INDEXED_AT, jsonRows } from './rows.ts'
 
 export interface StoredRepost extends RepostCounted {
   uri: string
@@ -12,12 +12,14 @@ export async function insertReposts(tx: DbTx, rows: RepostRow[]): Promise<Stored
   if (rows.length === 0) return []
   const result = await sql<StoredRepost>`
     with input as (
-      select * from json_to_recordset(${jsonRows(rows)}) as x(
+      select x.*, ${INDEXED_AT} as indexed_at
+      from json_to_recordset(${jsonRows(rows)}) as x(
         uri text, cid text, "authorDid" text, "subjectUri" text, "subjectCid" text,
-        "createdAt" timestamptz, "indexedAt" timestamptz, "sortAt" timestamptz, rev text)
+        "createdAt" timestamptz, "timeUs" bigint, rev text)
     ), inserted as (
       insert into repost (uri, cid, author_did, subject_uri, subject_cid, created_at, indexed_at, sort_at, rev)
-      select uri, cid, "authorDid", "subjectUri", "subjectCid", "createdAt", "indexedAt", "sortAt", rev
+      select uri, cid, "authorDid", "subjectUri", "subjectCid", "createdAt", indexed_at,
+        least("createdAt", indexed_at), rev
       from input
       on conflict (uri) do nothing
       returning uri, cid, author_did, subject_uri, sort_at

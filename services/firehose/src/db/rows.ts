@@ -5,6 +5,12 @@ import type { RawBuilder } from 'kysely'
  * A whole batch of rows as one json parameter, expanded server-side by `json_to_recordset`: one round trip and one
  * parse per statement however many rows. Keys stay camelCase, so record columns are quoted identifiers.
  */
+/**
+ * indexed_at from a row's `timeUs` (when the network saw the event), never later than now: replays and
+ * backfills keep the time the record first appeared, and a skewed clock cannot date a record in the future.
+ */
+export const INDEXED_AT = sql`least(timestamptz 'epoch' + "timeUs" * interval '1 microsecond', now())`
+
 export function jsonRows(rows: readonly object[]): RawBuilder<unknown> {
   return sql`${JSON.stringify(rows)}::json`
 }

@@ -13,7 +13,8 @@ export interface FollowRow {
   authorDid: string
   subjectDid: string
   createdAt: string
-  indexedAt: string
+  /** indexed_at = the event's time (µs), computed in SQL. */
+  timeUs: number
   rev: string
 }
 
@@ -51,7 +52,7 @@ export function indexFollow(ctx: RecordContext, record: unknown): FollowRow | Re
     authorDid: ctx.did,
     subjectDid: follow.subject,
     createdAt: normalizeCreatedAt(follow.createdAt),
-    indexedAt: ctx.indexedAt,
+    timeUs: ctx.timeUs,
     rev: ctx.rev,
   }
 }

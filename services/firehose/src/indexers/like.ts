@@ -14,7 +14,8 @@ export interface LikeRow {
   subjectUri: string
   subjectCid: string
   createdAt: string
-  indexedAt: string
+  /** indexed_at = the event's time (µs), computed in SQL. */
+  timeUs: number
   rev: string
 }
 
@@ -52,7 +53,7 @@ export function indexLike(ctx: RecordContext, record: unknown): LikeRow | Reject
     subjectUri: like.subject.uri,
     subjectCid: like.subject.cid,
     createdAt: normalizeCreatedAt(like.createdAt),
-    indexedAt: ctx.indexedAt,
+    timeUs: ctx.timeUs,
     rev: ctx.rev,
   }
 }

@@ -1,7 +1,7 @@
 import { AppBskyFeedPost } from '@atproto/api'
 import type { Rejection } from '../ingest/rejections.ts'
 import type { AggregateDeltas } from './aggregates.ts'
-import { checkLexicon, normalizeCreatedAt, recordJson, sortAt } from './record-checks.ts'
+import { checkLexicon, normalizeCreatedAt, recordJson } from './record-checks.ts'
 import type { RecordContext } from './record-checks.ts'
 
 export const POST_COLLECTION = 'app.bsky.feed.post'
@@ -22,8 +22,8 @@ export interface PostRow {
   embedUri: string | null
   langs: string[] | null
   createdAt: string
-  indexedAt: string
-  sortAt: string
+  /** indexed_at = the event's time (µs); sort_at = min(createdAt, indexed_at), both computed in SQL. */
+  timeUs: number
   rev: string
 }
 
@@ -58,8 +58,7 @@ export function indexPost(ctx: RecordContext, record: unknown): PostRow | Reject
     embedUri: embeddedRecordUri(embed) ?? null,
     langs: post.langs?.length ? post.langs : null,
     createdAt,
-    indexedAt: ctx.indexedAt,
-    sortAt: sortAt(createdAt, ctx.indexedAt),
+    timeUs: ctx.timeUs,
     rev: ctx.rev,
   }
 }

@@ -16,7 +16,8 @@ export interface ProfileRow {
   bannerCid: string | null
   record: string
   createdAt: string | null
-  indexedAt: string
+  /** indexed_at = the event's time (µs), computed in SQL. */
+  timeUs: number
   rev: string
 }
 
@@ -38,7 +39,7 @@ export function indexProfile(ctx: RecordContext, record: unknown): ProfileRow | 
     bannerCid: blobCid(profile.banner),
     record: json,
     createdAt: profile.createdAt ? normalizeCreatedAt(profile.createdAt) : null,
-    indexedAt: ctx.indexedAt,
+    timeUs: ctx.timeUs,
     rev: ctx.rev,
   }
 }

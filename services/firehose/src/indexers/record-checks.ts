@@ -13,8 +13,8 @@ export interface RecordContext {
   uri: string
   cid: string
   rev: string
-  /** ISO time the network saw the event (its `time_us`, never later than now). */
-  indexedAt: string
+  /** When the network saw the event (Jetstream `time_us`); stored as indexed_at, capped at the present. */
+  timeUs: number
 }
 
 /** Validates a record in its JSON form against its lexicon (blob refs and `$link`s decoded first). */
@@ -74,9 +74,4 @@ export function normalizeCreatedAt(value: string): string {
   if (value.length === 24 && isPlainUtcDatetime(value)) return value
   const normalized = normalizeDatetimeAlways(value)
   return normalized.startsWith('0000') || normalized.startsWith('-') ? EPOCH : normalized
-}
-
-/** min(createdAt, indexedAt): claims from the future sort at the time we saw them. */
-export function sortAt(createdAt: string, indexedAt: string): string {
-  return Date.parse(createdAt) < Date.parse(indexedAt) ? createdAt : indexedAt
 }

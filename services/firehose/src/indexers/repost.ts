@@ -2,7 +2,7 @@ import { AppBskyFeedRepost } from '@atproto/api'
 import type { Rejection } from '../ingest/rejections.ts'
 import type { AggregateDeltas } from './aggregates.ts'
 import { isPlainSubjectRecord } from './like.ts'
-import { checkLexicon, normalizeCreatedAt, recordJson, sortAt } from './record-checks.ts'
+import { checkLexicon, normalizeCreatedAt, recordJson } from './record-checks.ts'
 import type { RecordContext } from './record-checks.ts'
 
 export const REPOST_COLLECTION = 'app.bsky.feed.repost'
@@ -14,8 +14,8 @@ export interface RepostRow {
   subjectUri: string
   subjectCid: string
   createdAt: string
-  indexedAt: string
-  sortAt: string
+  /** indexed_at = the event's time (µs); sort_at = min(createdAt, indexed_at), both computed in SQL. */
+  timeUs: number
   rev: string
 }
 
@@ -39,8 +39,7 @@ export function indexRepost(ctx: RecordContext, record: unknown): RepostRow | Re
     subjectUri: repost.subject.uri,
     subjectCid: repost.subject.cid,
     createdAt,
-    indexedAt: ctx.indexedAt,
-    sortAt: sortAt(createdAt, ctx.indexedAt),
+    timeUs: ctx.timeUs,
     rev: ctx.rev,
   }
 }

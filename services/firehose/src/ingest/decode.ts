@@ -87,7 +87,7 @@ function decodeCommit(commit: unknown, did: string, timeUs: number): IndexEvent 
   const cid = commit.cid
   if (typeof cid !== 'string' || !isCid(uri, cid)) return { ...reject('invalid_cid', String(cid)), uri }
   if (!isObject(commit.record)) return { ...reject('invalid_record', 'record is not an object'), uri }
-  const ctx: RecordContext = { did, collection, rkey, uri, cid, rev, indexedAt: seenAt(timeUs) }
+  const ctx: RecordContext = { did, collection, rkey, uri, cid, rev, timeUs }
   const record = indexRecord(ctx, commit.record)
   if ('ok' in record) return { ...record, uri }
   return { kind: 'write', timeUs, did, uri, rev, op: operation, record }
@@ -121,11 +121,6 @@ function indexRecord(ctx: RecordContext, record: Record<string, unknown>): Index
 
 function isCid(uri: string, cid: string): boolean {
   return DAG_CBOR_CID.test(cid) || ComAtprotoRepoStrongRef.validateMain({ uri, cid }).success
-}
-
-/** When the network saw the event: its `time_us`, but never in our future. */
-function seenAt(timeUs: number): string {
-  return new Date(Math.min(Math.floor(timeUs / 1000), Date.now())).toISOString()
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
