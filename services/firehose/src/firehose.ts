@@ -107,7 +107,12 @@ export class Firehose {
       logger,
       handlers: {
         onEvent: (event, bytes) => this.onEvent(event, bytes),
-        onBadFrame: (reason, detail) => this.rejections.record(reject(reason, detail)),
+        onBadFrame: (reason, detail, timeUs) => {
+          this.rejections.record(reject(reason, detail), { timeUs })
+          if (timeUs !== undefined && Number.isSafeInteger(timeUs) && timeUs > 0) {
+            this.enqueue({ kind: 'skip', timeUs }, 0)
+          }
+        },
         onConnectionChange: (connected) => {
           this.connected = connected
           this.ctx.metrics.connected.set(connected ? 1 : 0)

@@ -6,8 +6,11 @@ import type { Logger } from '../logger.ts'
 export interface JetstreamSourceHandlers {
   /** A parsed event as the client delivered it, with the size of its frame. Must not throw. */
   onEvent(event: unknown, frameBytes: number): void
-  /** A frame that never became an event: unparsable JSON, or dropped by the client for missing fields. */
-  onBadFrame(reason: 'malformed_json' | 'incomplete_event', detail: string): void
+  /**
+   * A frame that never became an event: unparsable JSON, or dropped by the client (missing fields, unknown kind).
+   * `timeUs` is the frame's own, when it has one, so the cursor can still move past it in order.
+   */
+  onBadFrame(reason: 'malformed_json' | 'incomplete_event' | 'unknown_kind', detail: string, timeUs?: number): void
   onConnectionChange?(connected: boolean): void
 }
 
@@ -32,6 +35,7 @@ export class JetstreamSource {
   private frameBytes = 0
   /** The current frame has not (yet) come out of the client as an event or an error. */
   private frameOpen = false
+  private frame: RawData | undefined
 
   constructor(private opts: JetstreamSourceOptions) {}
 
@@ -109,19 +113,42 @@ export class JetstreamSource {
   }
 
   private onFrame(data: RawData): void {
-    if (this.frameOpen) {
-      this.opts.handlers.onBadFrame('incomplete_event', 'dropped by the client (missing fields)')
-    }
+    // The client handles a frame synchronously after this listener: a frame still open when the next one arrives,
+    // or once the current burst of frames is handled, was dropped without a word.
+    this.checkDropped()
     this.frameOpen = true
+    this.frame = data
     this.frameBytes = Array.isArray(data)
       ? data.reduce((n, b) => n + b.length, 0)
       : data instanceof ArrayBuffer
         ? data.byteLength
         : data.length
+    queueMicrotask(() => {
+      if (this.frame === data) this.checkDropped()
+    })
+  }
+
+  private checkDropped(): void {
+    if (!this.frameOpen) return
+    this.frameOpen = false
+    const frame = this.frame
+    this.frame = undefined
+    // Rare, so parsing again is cheap overall; it tells why, and where in the stream the frame was.
+    let event: { kind?: unknown; time_us?: unknown } | undefined
+    try {
+      event = JSON.parse(Buffer.isBuffer(frame) ? frame.toString() : String(frame))
+    } catch {
+      event = undefined
+    }
+    const timeUs = typeof event?.time_us === 'number' ? event.time_us : undefined
+    const known = event?.kind === 'commit' || event?.kind === 'identity' || event?.kind === 'account'
+    if (known) this.opts.handlers.onBadFrame('incomplete_event', 'dropped by the client (missing fields)', timeUs)
+    else this.opts.handlers.onBadFrame('unknown_kind', `kind ${String(event?.kind)}`, timeUs)
   }
 
   private deliver(event: unknown): void {
     this.frameOpen = false
+    this.frame = undefined
     this.opts.handlers.onEvent(event, this.frameBytes)
   }
 
@@ -130,6 +157,7 @@ export class JetstreamSource {
     // errors; the former carry the frame that caused them.
     if (this.frameOpen && (err instanceof SyntaxError || err instanceof TypeError)) {
       this.frameOpen = false
+      this.frame = undefined
       this.opts.handlers.onBadFrame('malformed_json', err.message)
       return
     }
