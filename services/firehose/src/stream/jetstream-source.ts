@@ -10,7 +10,11 @@ export interface JetstreamSourceHandlers {
    * A frame that never became an event: unparsable JSON, or dropped by the client (missing fields, unknown kind).
    * `timeUs` is the frame's own, when it has one, so the cursor can still move past it in order.
    */
-  onBadFrame(reason: 'malformed_json' | 'incomplete_event' | 'unknown_kind', detail: string, timeUs?: number): void
+  onBadFrame(
+    reason: 'malformed_json' | 'incomplete_event' | 'unknown_kind',
+    detail: string,
+    timeUs?: number,
+  ): void
   onConnectionChange?(connected: boolean): void
 }
 
@@ -142,7 +146,8 @@ export class JetstreamSource {
     }
     const timeUs = typeof event?.time_us === 'number' ? event.time_us : undefined
     const known = event?.kind === 'commit' || event?.kind === 'identity' || event?.kind === 'account'
-    if (known) this.opts.handlers.onBadFrame('incomplete_event', 'dropped by the client (missing fields)', timeUs)
+    if (known)
+      this.opts.handlers.onBadFrame('incomplete_event', 'dropped by the client (missing fields)', timeUs)
     else this.opts.handlers.onBadFrame('unknown_kind', `kind ${String(event?.kind)}`, timeUs)
   }
 
