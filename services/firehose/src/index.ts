@@ -15,8 +15,8 @@ export type { FirehoseConfig } from './config.ts'
 export { readConfig } from './config.ts'
 export { CHANNELS } from './firehose.ts'
 export { STATS_KEY } from './stats.ts'
-export { BACKFILL_STATS_KEY, readBackfillConfig } from './backfill/index.ts'
-export type { BackfillConfig } from './backfill/index.ts'
+export { BACKFILL_STATS_KEY, Backfill, readBackfillConfig } from './backfill/index.ts'
+export type { BackfillConfig, BackfillOptions } from './backfill/index.ts'
 
 /** What the all-in-one process shares with this service; anything absent is created (and later closed) here. */
 export interface FirehoseDeps {

@@ -32,6 +32,8 @@ export interface BackfillOptions {
   indexScope: IndexScope
   /** How often queue numbers go to the gauges and the bus. */
   statsMs: number
+  /** Test seam: runs after each repo is fetched and before it is written. */
+  beforeWrite?: (did: string, rev: string) => Promise<void>
 }
 
 /**
@@ -68,6 +70,7 @@ export class Backfill {
       metrics: this.metrics,
       fetchTimeoutMs: cfg.fetchTimeoutMs,
       maxCarBytes: cfg.maxCarBytes,
+      beforeWrite: opts.beforeWrite,
     })
     this.worker = new BackfillWorker({
       cfg,

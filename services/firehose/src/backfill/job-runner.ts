@@ -28,6 +28,8 @@ export interface JobRunnerOptions {
   metrics: BackfillMetrics
   fetchTimeoutMs: number
   maxCarBytes: number
+  /** Test seam: runs after a repo is fetched and before it is written (to interleave live events there). */
+  beforeWrite?: (did: string, rev: string) => Promise<void>
 }
 
 /** Fetches one account's repo from its PDS and writes it. Expected failures come back as results. */
@@ -52,6 +54,7 @@ export class JobRunner {
     if (latest && latest.rev === (await doneRev(db, job.did))) return { kind: 'skipped', rev: latest.rev }
     const snapshot = await this.snapshot(client, job.did, home, latest, req)
     metrics.fetches.inc({ method: snapshot.method })
+    await this.opts.beforeWrite?.(job.did, snapshot.rev)
     const summary = await writer.write(job.did, home.pds, snapshot, signal)
     return {
       kind: 'done',
