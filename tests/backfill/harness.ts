@@ -217,3 +217,36 @@ export async function expectedTimeline(net: DevNetwork, authors: string[]): Prom
     )
     .map((i) => i.uri)
 }
+
+interface Terminable {
+  terminate(): Promise<void>
+}
+
+/**
+ * Stops the PDS's HTTP server (every request is refused, open sockets are closed) while the PDS itself keeps
+ * its data; the returned function starts it again on the same port, as a restarted PDS process would.
+ */
+export async function stopPdsHttp(net: DevNetwork): Promise<() => Promise<void>> {
+  const pds = net.network.pds.server as unknown as {
+    app: { listen(port: number): import('node:http').Server }
+    server?: import('node:http').Server
+    terminator?: Terminable
+  }
+  await pds.terminator?.terminate()
+  return async () => {
+    // The PDS's app.listen also attaches its websocket endpoints to the new server.
+    const server = pds.app.listen(net.network.pds.port)
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve)
+      server.once('error', reject)
+    })
+    pds.server = server
+    pds.terminator = {
+      terminate: () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve())
+          server.closeAllConnections()
+        }),
+    }
+  }
+}
