@@ -92,7 +92,8 @@ export const schemaDict = {
             excludeReplies: {
               type: 'boolean',
               default: false,
-              description: 'Leave out replies (posts with a reply reference).',
+              description:
+                "Leave out replies by the viewer and followed accounts; reposts stay even when the reposted post is a reply (as getAuthorFeed's posts_no_replies).",
             },
             langs: {
               type: 'array',
@@ -108,12 +109,12 @@ export const schemaDict = {
               type: 'string',
               format: 'datetime',
               description:
-                'Only items sorted at or after this time (inclusive).',
+                'Only items whose sort time (min(createdAt, indexedAt)) is at or after this time.',
             },
             until: {
               type: 'string',
               format: 'datetime',
-              description: 'Only items sorted before this time (exclusive).',
+              description: 'Only items whose sort time is before this time.',
             },
           },
         },

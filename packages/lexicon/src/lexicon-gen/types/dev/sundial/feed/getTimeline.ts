@@ -19,13 +19,13 @@ export type QueryParams = {
   cursor?: string
   /** Leave out reposts. */
   excludeReposts: boolean
-  /** Leave out replies (posts with a reply reference). */
+  /** Leave out replies by the viewer and followed accounts; reposts stay even when the reposted post is a reply (as getAuthorFeed's posts_no_replies). */
   excludeReplies: boolean
   /** Only posts whose record declares at least one of these languages (primary subtag match, e.g. 'en' matches 'en-US'). */
   langs?: string[]
-  /** Only items sorted at or after this time (inclusive). */
+  /** Only items whose sort time (min(createdAt, indexedAt)) is at or after this time. */
   since?: string
-  /** Only items sorted before this time (exclusive). */
+  /** Only items whose sort time is before this time. */
   until?: string
 }
 export type InputSchema = undefined
