@@ -78,8 +78,11 @@ export function planBatch(events: readonly IndexEvent[], scope?: ScopeFilter): W
         break
       case 'write': {
         const { record } = ev
+        bump(counts, `commit|${record.collection}|${ev.op}`)
         if (record.collection === 'app.bsky.graph.follow') scope?.observeFollow(did, record.row.subjectDid)
         const slot = slots.get(ev.uri)
+        // Not newer than a delete earlier in this batch: a replay of something since deleted, as with tombstones.
+        if (slot?.deleteRev !== undefined && ev.rev <= slot.deleteRev) break
         const final = { record, rev: ev.rev }
         if (slot) {
           slot.final = final
@@ -88,7 +91,6 @@ export function planBatch(events: readonly IndexEvent[], scope?: ScopeFilter): W
           slots.set(ev.uri, { collection: record.collection, did, remove: ev.op === 'update', final })
         }
         authors.add(did)
-        bump(counts, `commit|${record.collection}|${ev.op}`)
         break
       }
       case 'delete': {

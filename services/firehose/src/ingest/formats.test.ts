@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest'
+import { AppBskyFeedLike, ComAtprotoRepoStrongRef } from '@atproto/api'
+import { cidForLex } from '@atproto/lex-cbor'
+import { isValidAtUri, isValidDid, isValidRecordKey, isValidTid } from '@atproto/syntax'
+import { DAG_CBOR_CID, PLC_DID, PLC_POST_URI, TID, isPlainUtcDatetime } from './formats.ts'
+
+const B32 = 'abcdefghijklmnopqrstuvwxyz234567'
+const TID_FIRST = '234567abcdefghij'
+const TID_CHARS = '234567abcdefghijklmnopqrstuvwxyz'
+
+function seeded(seed: number): () => number {
+  let s = seed >>> 0
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0
+    return s / 4294967296
+  }
+}
+const random = seeded(42)
+const pick = (chars: string) => chars[Math.floor(random() * chars.length)]
+const many = (chars: string, n: number) => Array.from({ length: n }, () => pick(chars)).join('')
+
+const did = () => `did:plc:${many(B32, 24)}`
+const tid = () => pick(TID_FIRST) + many(TID_CHARS, 12)
+const cid = () => `bafyrei${pick('abcdefgh')}${many(B32, 50)}${pick('aeimquy4')}`
+const datetime = () => {
+  const ms = Date.UTC(1970, 0, 1) + Math.floor(random() * (Date.UTC(2999, 11, 31) - Date.UTC(1970, 0, 1)))
+  const iso = new Date(ms).toISOString()
+  const digits = Math.floor(random() * 7)
+  return digits === 0 ? iso.slice(0, 19) + 'Z' : iso.slice(0, 20) + many('0123456789', digits) + 'Z'
+}
+
+// The fast shapes are only worth having if they never accept what the full checks refuse.
+describe('fast format checks', () => {
+  it('accept only what the full syntax and lexicon checks accept', () => {
+    for (let i = 0; i < 2000; i++) {
+      const d = did()
+      expect(PLC_DID.test(d)).toBe(true)
+      expect(isValidDid(d)).toBe(true)
+      const t = tid()
+      expect(TID.test(t)).toBe(true)
+      expect(isValidTid(t) && isValidRecordKey(t)).toBe(true)
+      const uri = `at://${d}/app.bsky.feed.post/${t}`
+      expect(PLC_POST_URI.test(uri)).toBe(true)
+      expect(isValidAtUri(uri)).toBe(true)
+      const c = cid()
+      expect(DAG_CBOR_CID.test(c)).toBe(true)
+      expect(ComAtprotoRepoStrongRef.validateMain({ uri, cid: c }).success, c).toBe(true)
+      const at = datetime()
+      expect(isPlainUtcDatetime(at), at).toBe(true)
+      const like = { $type: 'app.bsky.feed.like', subject: { uri, cid: c }, createdAt: at }
+      expect(AppBskyFeedLike.validateRecord(like).success, at).toBe(true)
+    }
+  })
+
+  it('match the CIDs records really have', async () => {
+    for (let i = 0; i < 300; i++) {
+      const real = (await cidForLex({ $type: 'app.bsky.feed.like', n: i, s: many(B32, i % 40) })).toString()
+      expect(DAG_CBOR_CID.test(real), real).toBe(true)
+    }
+  })
+
+  it('leave everything unusual to the full checks', () => {
+    expect(isPlainUtcDatetime('2100-02-29T00:00:00Z')).toBe(false)
+    expect(isPlainUtcDatetime('2000-02-29T00:00:00.000Z')).toBe(true)
+    expect(isPlainUtcDatetime('2024-01-01T00:00:00+00:00')).toBe(false)
+    expect(isPlainUtcDatetime('2024-01-01T24:00:00Z')).toBe(false)
+    expect(isPlainUtcDatetime('0001-01-01T00:00:00Z')).toBe(false)
+    expect(DAG_CBOR_CID.test('bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy')).toBe(false)
+    expect(PLC_DID.test('did:web:example.com')).toBe(false)
+  })
+})
