@@ -40,8 +40,9 @@ export class OAuthFlow implements OAuthSessionSource {
     privateKey?: string
   }): Promise<OAuthFlow> {
     const { cfg } = deps
-    const redirectUri = `${cfg.publicUrl}/oauth/callback`
     const loopback = isLoopback(cfg.publicUrl)
+    // Loopback clients must name the loopback IP, not "localhost" (RFC 8252).
+    const redirectUri = `${loopback ? loopbackIp(cfg.publicUrl) : cfg.publicUrl}/oauth/callback`
     const keyset = loopback ? undefined : [await loadSigningKey(cfg.dataDir, deps.privateKey, deps.log)]
     const clientMetadata: OAuthClientMetadataInput = loopback
       ? {
@@ -110,6 +111,12 @@ export class OAuthFlow implements OAuthSessionSource {
   async forget(did: string): Promise<void> {
     await this.client.revoke(did).catch((err) => this.log.debug({ err, did }, 'oauth revoke failed'))
   }
+}
+
+function loopbackIp(publicUrl: string): string {
+  const url = new URL(publicUrl)
+  if (url.hostname === 'localhost') url.hostname = '127.0.0.1'
+  return url.toString().replace(/\/+$/, '')
 }
 
 function isLoopback(publicUrl: string): boolean {
