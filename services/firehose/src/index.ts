@@ -99,6 +99,11 @@ export class FirehoseService {
     return this.firehose.cursor
   }
 
+  /** Events received and not yet committed. */
+  get queueDepth(): number {
+    return this.firehose.queueDepth
+  }
+
   async start(): Promise<void> {
     // Before the firehose moves the cursor: backfill's gap check reads the one the last run left.
     await this.backfill?.start()
