@@ -26,6 +26,7 @@ const INGEST_RATE = intEnv('BENCH_INGEST_RATE', 5000)
 const AUTHORS = intEnv('BENCH_AUTHORS', 1000)
 const POSTS_PER_AUTHOR = intEnv('BENCH_POSTS_PER_AUTHOR', 50)
 const FOLLOWS_PER_USER = intEnv('BENCH_FOLLOWS_PER_USER', 100)
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR
 const LIMIT = 50
 const SERVICE_DID = 'did:web:sundial.bench.test'
 const LXM = 'app.bsky.feed.getTimeline'
@@ -48,7 +49,11 @@ async function spawnProcess(
   env: Record<string, string>,
   ready: () => Promise<boolean>,
 ): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+  // BENCH_PROFILE_DIR: write a V8 CPU profile of every service process there (read it with Chrome DevTools).
+  const profile = PROFILE_DIR
+    ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${name}.cpuprofile`]
+    : []
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
