@@ -7,7 +7,6 @@
 //   BENCH_POSTS=1000000 BENCH_DATA_DIR=/var/tmp/tl npm run bench:timeline   # smaller; keep the cluster to rerun
 //
 // Last stdout line: {"posts":N,"follows":F,"p50Ms":A,"p99Ms":B,"refP50Ms":C,"refP99Ms":D}
-import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -137,7 +136,7 @@ async function load(db: Db): Promise<void> {
         'bafyreirepost' || md5(k::text), r.author,
         'at://' || ${did(sql`r.subject % ${lit(AUTHORS)}`)} || '/app.bsky.feed.post/' || lpad(to_hex(r.subject), 13, 'z'),
         'bafyrei' || md5(r.subject::text) || left(md5('c' || r.subject), 20), r.ts, r.ts, r.ts
-      from generate_series(0, ${lit(REPOSTS - 1)}) k,
+      from generate_series(0::bigint, ${lit(REPOSTS - 1)}) k,
         lateral (select ${did(sql`(k * 7919) % ${lit(AUTHORS)}`)} as author,
           ((k * 20 + 1000) % ${lit(POSTS)})::bigint as subject,
           to_timestamp(${lit(NEWEST / 1000)} - (k * 20)::float8 * ${lit(SPAN_SECONDS / POSTS)} + 60) as ts) r
@@ -288,16 +287,22 @@ async function referenceTimeline(db: Db, viewer: string, cursor: { time: Date; c
 async function main() {
   const keep = process.env.BENCH_DATA_DIR
   const dataDir = keep ?? (await mkdtemp(path.join(os.tmpdir(), 'sundial-bench-timeline-')))
-  const reuse = keep !== undefined && existsSync(path.join(dataDir, 'cluster', 'PG_VERSION'))
   const pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'cluster'), port: await freePort() })
   const database = createDatabase({ url: pg.url, poolSize: 10, name: 'bench-timeline' })
   const { db } = database
   try {
-    if (reuse) {
+    // A kept cluster is reused only if a previous run finished loading it; otherwise it is loaded afresh.
+    const { rows: marker } = await sql<{ loaded: string | null }>`
+      select to_regclass('bench_loaded')::text as loaded
+    `.execute(db)
+    if (marker[0].loaded) {
       log(`reusing the loaded cluster in ${dataDir}`)
     } else {
+      await sql`drop schema public cascade`.execute(db)
+      await sql`create schema public`.execute(db)
       await migrateToLatest(db)
       await timed('load', () => load(db))
+      await sql`create table bench_loaded (posts bigint)`.execute(db)
     }
     const { rows: counts } = await sql<{ posts: string; follows: string }>`
       select (select count(*) from post) as posts,

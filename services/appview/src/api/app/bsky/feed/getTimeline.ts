@@ -18,8 +18,11 @@ export default function (server: Server, ctx: AppContext) {
       handler: async ({ params, auth }) => {
         const viewer = auth.credentials.viewer
         await ctx.localUsers.ensure(viewer)
-        const body = await getTimeline(ctx, { viewer, limit: params.limit ?? 50, cursor: params.cursor })
-        return json(body, await repoRevHeaders(ctx, viewer))
+        const [body, headers] = await Promise.all([
+          getTimeline(ctx, { viewer, limit: params.limit ?? 50, cursor: params.cursor }),
+          repoRevHeaders(ctx, viewer),
+        ])
+        return json(body, headers)
       },
     },
   )

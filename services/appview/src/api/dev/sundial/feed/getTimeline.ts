@@ -13,19 +13,22 @@ export default function (server: Server, ctx: AppContext) {
     handler: async ({ params, auth }) => {
       const viewer = auth.credentials.viewer
       await ctx.localUsers.ensure(viewer)
-      const body = await getTimeline(ctx, {
-        viewer,
-        limit: params.limit ?? 50,
-        cursor: params.cursor,
-        filters: {
-          excludeReposts: params.excludeReposts,
-          excludeReplies: params.excludeReplies,
-          langs: params.langs?.map((lang) => lang.split('-')[0].toLowerCase()),
-          since: timeParam(params.since),
-          until: timeParam(params.until),
-        },
-      })
-      return json(body, await repoRevHeaders(ctx, viewer))
+      const [body, headers] = await Promise.all([
+        getTimeline(ctx, {
+          viewer,
+          limit: params.limit ?? 50,
+          cursor: params.cursor,
+          filters: {
+            excludeReposts: params.excludeReposts,
+            excludeReplies: params.excludeReplies,
+            langs: params.langs?.map((lang) => lang.split('-')[0].toLowerCase()),
+            since: timeParam(params.since),
+            until: timeParam(params.until),
+          },
+        }),
+        repoRevHeaders(ctx, viewer),
+      ])
+      return json(body, headers)
     },
   })
 }
