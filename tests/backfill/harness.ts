@@ -1,5 +1,6 @@
 // Sundial's firehose (with its backfill worker) against a local atproto network, and what the tests need to
 // seed repos and to compute the timeline the reference AppView's rule gives.
+import type { Server } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { sql } from 'kysely'
 import { FirehoseService } from '@sundial/firehose'
@@ -228,8 +229,8 @@ interface Terminable {
  */
 export async function stopPdsHttp(net: DevNetwork): Promise<() => Promise<void>> {
   const pds = net.network.pds.server as unknown as {
-    app: { listen(port: number): import('node:http').Server }
-    server?: import('node:http').Server
+    app: { listen(port: number): Server }
+    server?: Server
     terminator?: Terminable
   }
   await pds.terminator?.terminate()
