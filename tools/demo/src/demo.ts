@@ -51,6 +51,8 @@ export async function runDemo(opts: DemoOptions): Promise<{ summary: DemoSummary
         // Replay everything the local Jetstream server holds, seed included.
         FIREHOSE_START_CURSOR: '1',
         DATA_DIR: opts.dataDir,
+        // Any free port: the demo's embedded Postgres must not collide with a running `npm start`.
+        EMBEDDED_PG_PORT: String(await freePort()),
         ADMIN_PASSWORD: adminPassword,
         OAUTH_HANDLE_RESOLVER_URL: net.pdsUrl,
         LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
