@@ -3,16 +3,20 @@ import type { DbTx } from '@sundial/common'
 import type { LikeCounted, LikeRow } from '../indexers/like.ts'
 import { INDEXED_AT, jsonRows } from './rows.ts'
 
+/** Inserts likes not stored yet; returns how many were inserted per subject (likes are most of the stream). */
 export async function insertLikes(tx: DbTx, rows: LikeRow[]): Promise<LikeCounted[]> {
   if (rows.length === 0) return []
   const result = await sql<LikeCounted>`
-    insert into "like" (uri, cid, author_did, subject_uri, subject_cid, created_at, indexed_at, rev)
-    select uri, cid, "authorDid", "subjectUri", "subjectCid", "createdAt", ${INDEXED_AT}, rev
-    from json_to_recordset(${jsonRows(rows)}) as x(
-      uri text, cid text, "authorDid" text, "subjectUri" text, "subjectCid" text,
-      "createdAt" timestamptz, "timeUs" bigint, rev text)
-    on conflict (uri) do nothing
-    returning subject_uri
+    with inserted as (
+      insert into "like" (uri, cid, author_did, subject_uri, subject_cid, created_at, indexed_at, rev)
+      select uri, cid, "authorDid", "subjectUri", "subjectCid", "createdAt", ${INDEXED_AT}, rev
+      from json_to_recordset(${jsonRows(rows)}) as x(
+        uri text, cid text, "authorDid" text, "subjectUri" text, "subjectCid" text,
+        "createdAt" timestamptz, "timeUs" bigint, rev text)
+      on conflict (uri) do nothing
+      returning subject_uri
+    )
+    select subject_uri, count(*)::int as count from inserted group by subject_uri
   `.execute(tx)
   return result.rows
 }
@@ -20,7 +24,8 @@ export async function insertLikes(tx: DbTx, rows: LikeRow[]): Promise<LikeCounte
 export async function deleteLikes(tx: DbTx, uris: string[]): Promise<LikeCounted[]> {
   if (uris.length === 0) return []
   const result = await sql<LikeCounted>`
-    delete from "like" where uri = any(${uris}::text[]) returning subject_uri
+    with deleted as (delete from "like" where uri = any(${uris}::text[]) returning subject_uri)
+    select subject_uri, count(*)::int as count from deleted group by subject_uri
   `.execute(tx)
   return result.rows
 }

@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { DbTx } from '@sundial/common'
 import type { PostCounted, PostRow } from '../indexers/post.ts'
-import { INDEXED_AT, jsonRows } from './rows.ts'
+import { INDEXED_AT, jsonRowsWithRecord } from './rows.ts'
 
 export interface StoredPost extends PostCounted {
   uri: string
@@ -13,14 +13,14 @@ export async function insertPosts(tx: DbTx, rows: PostRow[]): Promise<StoredPost
   const result = await sql<StoredPost>`
     with input as (
       select x.*, ${INDEXED_AT} as indexed_at
-      from json_to_recordset(${jsonRows(rows)}) as x(
-        uri text, cid text, "authorDid" text, rkey text, text text, record text,
+      from json_to_recordset(${jsonRowsWithRecord(rows)}) as x(
+        uri text, cid text, "authorDid" text, rkey text, text text, record jsonb,
         "replyRoot" text, "replyRootCid" text, "replyParent" text, "replyParentCid" text,
         "embedType" text, "embedUri" text, langs text[], "createdAt" timestamptz, "timeUs" bigint, rev text)
     ), inserted as (
       insert into post (uri, cid, author_did, rkey, text, record, reply_root, reply_root_cid, reply_parent,
         reply_parent_cid, embed_type, embed_uri, langs, created_at, indexed_at, sort_at, rev)
-      select uri, cid, "authorDid", rkey, text, record::jsonb, "replyRoot", "replyRootCid", "replyParent",
+      select uri, cid, "authorDid", rkey, text, record, "replyRoot", "replyRootCid", "replyParent",
         "replyParentCid", "embedType", "embedUri", langs, "createdAt", indexed_at, least("createdAt", indexed_at), rev
       from input
       on conflict (uri) do nothing

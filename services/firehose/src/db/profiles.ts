@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { DbTx } from '@sundial/common'
 import type { ProfileRow } from '../indexers/profile.ts'
-import { INDEXED_AT, jsonRows } from './rows.ts'
+import { INDEXED_AT, jsonRowsWithRecord } from './rows.ts'
 
 /** Stores profiles that are not stored yet (an edit deletes the old version first, in the same batch). */
 export async function insertProfiles(tx: DbTx, rows: ProfileRow[]): Promise<void> {
@@ -9,11 +9,11 @@ export async function insertProfiles(tx: DbTx, rows: ProfileRow[]): Promise<void
   await sql`
     insert into profile (did, uri, cid, display_name, description, avatar_cid, banner_cid, record, created_at,
       indexed_at, rev)
-    select did, uri, cid, "displayName", description, "avatarCid", "bannerCid", record::jsonb, "createdAt",
+    select did, uri, cid, "displayName", description, "avatarCid", "bannerCid", record, "createdAt",
       ${INDEXED_AT}, rev
-    from json_to_recordset(${jsonRows(rows)}) as x(
+    from json_to_recordset(${jsonRowsWithRecord(rows)}) as x(
       did text, uri text, cid text, "displayName" text, description text, "avatarCid" text, "bannerCid" text,
-      record text, "createdAt" timestamptz, "timeUs" bigint, rev text)
+      record jsonb, "createdAt" timestamptz, "timeUs" bigint, rev text)
     on conflict (did) do nothing
   `.execute(tx)
 }

@@ -1,5 +1,5 @@
 import { AppBskyGraphFollow } from '@atproto/api'
-import { PLC_DID, isPlainUtcDatetime } from '../ingest/formats.ts'
+import { isPlainUtcDatetime, isPlcDid } from '../ingest/formats.ts'
 import type { Rejection } from '../ingest/rejections.ts'
 import type { AggregateDeltas } from './aggregates.ts'
 import { checkLexicon, normalizeCreatedAt, recordJson } from './record-checks.ts'
@@ -34,7 +34,7 @@ function isPlainFollow(record: unknown): boolean {
     typeof r.createdAt === 'string' &&
     isPlainUtcDatetime(r.createdAt) &&
     typeof r.subject === 'string' &&
-    PLC_DID.test(r.subject)
+    isPlcDid(r.subject)
   )
 }
 

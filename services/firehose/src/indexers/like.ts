@@ -19,8 +19,10 @@ export interface LikeRow {
   rev: string
 }
 
+/** Likes of one subject inserted or deleted together. */
 export interface LikeCounted {
   subjectUri: string
+  count: number
 }
 
 /** Likes are most of the stream: the common exact shape is accepted without the full lexicon walk. */
@@ -59,5 +61,5 @@ export function indexLike(ctx: RecordContext, record: unknown): LikeRow | Reject
 }
 
 export function countLike(deltas: AggregateDeltas, like: LikeCounted, sign: 1 | -1): void {
-  deltas.post(like.subjectUri).likes += sign
+  deltas.post(like.subjectUri).likes += sign * like.count
 }

@@ -1,6 +1,7 @@
 import { AppBskyFeedPost } from '@atproto/api'
 import type { Rejection } from '../ingest/rejections.ts'
 import type { AggregateDeltas } from './aggregates.ts'
+import { isPlainPost } from './post-shape.ts'
 import { checkLexicon, normalizeCreatedAt, recordJson } from './record-checks.ts'
 import type { RecordContext } from './record-checks.ts'
 
@@ -35,8 +36,10 @@ export interface PostCounted {
 }
 
 export function indexPost(ctx: RecordContext, record: unknown): PostRow | Rejection {
-  const invalid = checkLexicon(AppBskyFeedPost.validateRecord, record)
-  if (invalid) return invalid
+  if (!isPlainPost(record)) {
+    const invalid = checkLexicon(AppBskyFeedPost.validateRecord, record)
+    if (invalid) return invalid
+  }
   const json = recordJson(record)
   if (typeof json !== 'string') return json
   const post = record as AppBskyFeedPost.Record

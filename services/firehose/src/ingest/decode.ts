@@ -9,7 +9,7 @@ import type { RecordContext } from '../indexers/record-checks.ts'
 import { indexRepost } from '../indexers/repost.ts'
 import { COLLECTIONS } from './events.ts'
 import type { Collection, IndexEvent, IndexedRecord } from './events.ts'
-import { DAG_CBOR_CID, PLC_DID, TID } from './formats.ts'
+import { isDagCborCid, isPlcDid, isTidString } from './formats.ts'
 import { reject } from './rejections.ts'
 import type { Rejection } from './rejections.ts'
 
@@ -41,7 +41,7 @@ export function decodeEvent(
   }
   const did = ev.did
   if (frameBytes > opts.maxRecordBytes) return { ...reject('oversized', `${frameBytes} bytes`), timeUs, did }
-  if (typeof did !== 'string' || !(PLC_DID.test(did) || isValidDid(did))) {
+  if (typeof did !== 'string' || !(isPlcDid(did) || isValidDid(did))) {
     return { ...reject('invalid_did', String(did)), timeUs, did }
   }
   const result = decodeBody(ev, did, timeUs)
@@ -74,11 +74,11 @@ function decodeCommit(commit: unknown, did: string, timeUs: number): IndexEvent 
     const valid = typeof collection === 'string' && isValidNsid(collection)
     return reject(valid ? 'unwanted_collection' : 'invalid_nsid', String(collection))
   }
-  if (typeof rkey !== 'string' || !(TID.test(rkey) || isValidRecordKey(rkey))) {
+  if (typeof rkey !== 'string' || !(isTidString(rkey) || isValidRecordKey(rkey))) {
     return reject('invalid_rkey', String(rkey))
   }
   // Revisions are TIDs; they order a record's versions against its tombstone.
-  if (typeof rev !== 'string' || !TID.test(rev)) return reject('invalid_rev', String(rev))
+  if (typeof rev !== 'string' || !isTidString(rev)) return reject('invalid_rev', String(rev))
   const uri = `at://${did}/${collection}/${rkey}`
   if (operation === 'delete') {
     return { kind: 'delete', timeUs, did, uri, rev, collection: collection as Collection }
@@ -120,7 +120,7 @@ function indexRecord(ctx: RecordContext, record: Record<string, unknown>): Index
 }
 
 function isCid(uri: string, cid: string): boolean {
-  return DAG_CBOR_CID.test(cid) || ComAtprotoRepoStrongRef.validateMain({ uri, cid }).success
+  return isDagCborCid(cid) || ComAtprotoRepoStrongRef.validateMain({ uri, cid }).success
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { AppBskyFeedLike, ComAtprotoRepoStrongRef } from '@atproto/api'
+import { AppBskyFeedLike, AppBskyFeedPost, ComAtprotoRepoStrongRef } from '@atproto/api'
+import { jsonToLex } from '@atproto/lexicon'
 import { cidForLex } from '@atproto/lex-cbor'
 import { isValidAtUri, isValidDid, isValidRecordKey, isValidTid } from '@atproto/syntax'
-import { DAG_CBOR_CID, PLC_DID, PLC_POST_URI, TID, isPlainUtcDatetime } from './formats.ts'
+import { isDagCborCid, isPlainUtcDatetime, isPlcDid, isPlcPostUri, isRawCid, isTidString } from './formats.ts'
 
 const B32 = 'abcdefghijklmnopqrstuvwxyz234567'
 const TID_FIRST = '234567abcdefghij'
@@ -34,28 +35,41 @@ describe('fast format checks', () => {
   it('accept only what the full syntax and lexicon checks accept', () => {
     for (let i = 0; i < 2000; i++) {
       const d = did()
-      expect(PLC_DID.test(d)).toBe(true)
+      expect(isPlcDid(d)).toBe(true)
       expect(isValidDid(d)).toBe(true)
       const t = tid()
-      expect(TID.test(t)).toBe(true)
+      expect(isTidString(t)).toBe(true)
       expect(isValidTid(t) && isValidRecordKey(t)).toBe(true)
       const uri = `at://${d}/app.bsky.feed.post/${t}`
-      expect(PLC_POST_URI.test(uri)).toBe(true)
+      expect(isPlcPostUri(uri)).toBe(true)
       expect(isValidAtUri(uri)).toBe(true)
       const c = cid()
-      expect(DAG_CBOR_CID.test(c)).toBe(true)
+      expect(isDagCborCid(c)).toBe(true)
       expect(ComAtprotoRepoStrongRef.validateMain({ uri, cid: c }).success, c).toBe(true)
       const at = datetime()
       expect(isPlainUtcDatetime(at), at).toBe(true)
       const like = { $type: 'app.bsky.feed.like', subject: { uri, cid: c }, createdAt: at }
       expect(AppBskyFeedLike.validateRecord(like).success, at).toBe(true)
+      if (i % 10 === 0) {
+        // A blob link must survive the conversion the full check makes (it parses the CID).
+        const link = `bafkrei${pick('abcdefgh')}${many(B32, 50)}${pick('aeimquy4')}`
+        expect(isRawCid(link)).toBe(true)
+        const image = { $type: 'blob', ref: { $link: link }, mimeType: 'image/png', size: 10 }
+        const post = {
+          $type: 'app.bsky.feed.post',
+          text: 'x',
+          createdAt: at,
+          embed: { $type: 'app.bsky.embed.images', images: [{ alt: '', image }] },
+        }
+        expect(AppBskyFeedPost.validateRecord(jsonToLex(post)).success, link).toBe(true)
+      }
     }
   })
 
   it('match the CIDs records really have', async () => {
     for (let i = 0; i < 300; i++) {
       const real = (await cidForLex({ $type: 'app.bsky.feed.like', n: i, s: many(B32, i % 40) })).toString()
-      expect(DAG_CBOR_CID.test(real), real).toBe(true)
+      expect(isDagCborCid(real), real).toBe(true)
     }
   })
 
@@ -65,7 +79,15 @@ describe('fast format checks', () => {
     expect(isPlainUtcDatetime('2024-01-01T00:00:00+00:00')).toBe(false)
     expect(isPlainUtcDatetime('2024-01-01T24:00:00Z')).toBe(false)
     expect(isPlainUtcDatetime('0001-01-01T00:00:00Z')).toBe(false)
-    expect(DAG_CBOR_CID.test('bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy')).toBe(false)
-    expect(PLC_DID.test('did:web:example.com')).toBe(false)
+    expect(isDagCborCid('bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy')).toBe(false)
+    expect(isRawCid('bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy')).toBe(false)
+    expect(isPlcDid('did:plc:ABCDEFGHIJKLMNOPQRSTUVWX')).toBe(false)
+    expect(isTidString('3l1aaaaaaaaa2')).toBe(false)
+    expect(isPlcPostUri('at://did:plc:aaaaaaaaaaaaaaaaaaaaaaaa/app.bsky.feed.like/3laaaaaaaaaa2')).toBe(false)
+    expect(isPlainUtcDatetime('2024-01-01T00:00:00.Z')).toBe(false)
+    expect(isPlainUtcDatetime('2024-01-01T00:00:00.1234567Z')).toBe(false)
+    expect(isPlainUtcDatetime('2024-1-01T00:00:00Z')).toBe(false)
+    expect(isPlainUtcDatetime('2024-01-01T00:60:00Z')).toBe(false)
+    expect(isPlcDid('did:web:example.com')).toBe(false)
   })
 })
