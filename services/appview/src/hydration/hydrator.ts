@@ -2,9 +2,8 @@ import type { Db } from '@sundial/common'
 import { getActorsForView } from '../data/actors.ts'
 import type { ActorRow } from '../data/actors.ts'
 import type { FeedItemRow } from '../data/feeds.ts'
-import { getPostsForView } from '../data/posts.ts'
+import { getPostsWithAccounts } from '../data/posts.ts'
 import type { PostRow } from '../data/posts.ts'
-import { didFromUri, replyParentUri } from './records.ts'
 
 /** A repost as a feed reason needs it; feed item rows carry all of it. */
 export interface RepostInfo {
@@ -31,8 +30,8 @@ export function emptyState(viewer: string | null): HydrationState {
 }
 
 /**
- * Fetches what views show in two round trips: posts (with reply context, embeds, counts and viewer state),
- * then every account those posts mention (with counts and viewer relations).
+ * Fetches what views show in one query: posts (with reply context, embeds, counts and viewer state) and every
+ * account they mention (with counts and viewer relations).
  */
 export class Hydrator {
   constructor(private db: Db) {}
@@ -50,14 +49,11 @@ export class Hydrator {
         sortAt: item.sortAt,
       })
     }
-    await this.loadPosts(
+    await this.load(
       state,
       items.map((i) => i.postUri),
-      true,
-    )
-    await this.loadAccounts(
-      state,
       items.map((i) => i.originatorDid),
+      true,
     )
     return state
   }
@@ -65,36 +61,36 @@ export class Hydrator {
   /** Posts shown as full post views (getPosts, threads). */
   async hydratePosts(uris: string[], viewer: string | null): Promise<HydrationState> {
     const state = emptyState(viewer)
-    await this.loadPosts(state, uris, false)
-    await this.loadAccounts(state, [])
+    await this.load(state, uris, [], false)
     return state
   }
 
   /** Profiles for `dids`, with their counts and the viewer's relations to them. */
   async hydrateProfiles(dids: string[], viewer: string | null): Promise<HydrationState> {
     const state = emptyState(viewer)
-    await this.loadAccounts(state, dids)
+    this.addActors(state, await getActorsForView(this.db, [...new Set(dids)], viewer))
     return state
   }
 
-  private async loadPosts(state: HydrationState, uris: string[], withReplyContext: boolean): Promise<void> {
-    const rows = await getPostsForView(this.db, [...new Set(uris)], {
-      viewer: state.viewer,
-      withReplyContext,
-    })
-    for (const row of rows) state.posts.set(row.uri, row)
+  /** Posts (with their context) and every account they show, in one query. */
+  private async load(state: HydrationState, uris: string[], extraDids: string[], withReplyContext: boolean) {
+    if (uris.length === 0 && extraDids.length === 0) return
+    const { posts, actors } = await getPostsWithAccounts(
+      this.db,
+      [...new Set(uris)],
+      [...new Set(extraDids)],
+      {
+        viewer: state.viewer,
+        withReplyContext,
+      },
+    )
+    for (const post of posts) state.posts.set(post.uri, post)
+    this.addActors(state, actors)
   }
 
-  /** Authors of every loaded post, the grandparent authors replies show, and `extraDids`. */
-  private async loadAccounts(state: HydrationState, extraDids: string[]): Promise<void> {
-    const dids = new Set(extraDids)
-    for (const post of state.posts.values()) {
-      dids.add(post.authorDid)
-      const grandparent = replyParentUri(post.record)
-      if (grandparent) dids.add(didFromUri(grandparent))
-    }
+  private addActors(state: HydrationState, actors: ActorRow[]): void {
     const found = new Set<string>()
-    for (const actor of await getActorsForView(this.db, [...dids], state.viewer)) {
+    for (const actor of actors) {
       found.add(actor.did)
       if (actor.status === null || actor.status === 'active') state.actors.set(actor.did, actor)
       else state.inactiveActors.set(actor.did, actor)
