@@ -12,11 +12,11 @@ export type IndexScope = 'all' | 'local'
  * - `DATA_DIR` (`./data`): where the embedded Postgres keeps its cluster. `EMBEDDED_PG_PORT` (5433) and
  *   `DATABASE_POOL_SIZE` (10) as in @sundial/common.
  * - `JETSTREAM_URL` (`wss://jetstream2.us-east.bsky.network/subscribe`): the Jetstream `/subscribe` endpoint.
- * - `FIREHOSE_BATCH_SIZE` (5000): most events written in one transaction.
+ * - `FIREHOSE_BATCH_SIZE` (2500): most events written in one transaction.
  * - `FIREHOSE_BATCH_MS` (100): longest an event waits for its batch to fill before it is written anyway.
- * - `FIREHOSE_QUEUE_MAX` (20000): events held in memory (received, not yet committed); reading from the socket
+ * - `FIREHOSE_QUEUE_MAX` (10000): events held in memory (received, not yet committed); reading from the socket
  *   pauses above it and resumes below half of it.
- * - `FIREHOSE_QUEUE_MAX_BYTES` (67108864 = 64 MiB): the same bound in frame bytes, for floods of large records.
+ * - `FIREHOSE_QUEUE_MAX_BYTES` (33554432 = 32 MiB): the same bound in frame bytes, for floods of large records.
  * - `FIREHOSE_REWIND_SECONDS` (10): on restart, resume this far before the stored cursor. Replays are
  *   idempotent; the margin covers Jetstream instances whose clocks differ.
  * - `FIREHOSE_START_CURSOR` (unset): `time_us` to start from when no cursor is stored yet; unset starts live.
@@ -62,13 +62,18 @@ export function readConfig(env: Env): FirehoseConfig {
     throw new Error(`JETSTREAM_URL must be a ws:// or wss:// URL, got "${jetstreamUrl}"`)
   }
   const startCursor = envString(env, 'FIREHOSE_START_CURSOR')
+  const batchSize = envInt(env, 'FIREHOSE_BATCH_SIZE', 2500, 1)
+  const queueMax = envInt(env, 'FIREHOSE_QUEUE_MAX', 10_000, 1)
+  if (batchSize > queueMax) {
+    throw new Error(`FIREHOSE_BATCH_SIZE (${batchSize}) must not exceed FIREHOSE_QUEUE_MAX (${queueMax})`)
+  }
   return {
     db: readDatabaseConfig(env),
     jetstreamUrl,
-    batchSize: envInt(env, 'FIREHOSE_BATCH_SIZE', 5000, 1),
+    batchSize,
     batchMs: envInt(env, 'FIREHOSE_BATCH_MS', 100, 1),
-    queueMax: envInt(env, 'FIREHOSE_QUEUE_MAX', 20_000, 1),
-    queueMaxBytes: envInt(env, 'FIREHOSE_QUEUE_MAX_BYTES', 64 * 1024 * 1024, 1024),
+    queueMax,
+    queueMaxBytes: envInt(env, 'FIREHOSE_QUEUE_MAX_BYTES', 32 * 1024 * 1024, 1024),
     rewindSeconds: envInt(env, 'FIREHOSE_REWIND_SECONDS', 10, 0),
     startCursor: startCursor === undefined ? undefined : envInt(env, 'FIREHOSE_START_CURSOR', 0, 1),
     maxRecordBytes: envInt(env, 'FIREHOSE_MAX_RECORD_BYTES', 128 * 1024, 1024),
