@@ -13,7 +13,15 @@ import type { RepoWriter } from './repo-writer.ts'
 /** How one attempt at a job ended. */
 export type JobResult =
   /** The repo was fetched and written. */
-  | { kind: 'done'; rev: string; records: number; method: 'car' | 'list'; localFollows: FollowChange[] }
+  | {
+      kind: 'done'
+      rev: string
+      records: number
+      method: 'car' | 'list'
+      localFollows: FollowChange[]
+      fetchMs: number
+      writeMs: number
+    }
   /** Already backfilled at the repo's current revision: nothing fetched. */
   | { kind: 'skipped'; rev: string }
   /** The account has no repo to fetch (deleted, deactivated, taken down): nothing to index, not an error. */
@@ -52,9 +60,11 @@ export class JobRunner {
     const latest = await latestCommit(client, job.did, req)
     // Cheap path: the account was backfilled at exactly this revision, so nothing changed since.
     if (latest && latest.rev === (await doneRev(db, job.did))) return { kind: 'skipped', rev: latest.rev }
+    const fetchStarted = performance.now()
     const snapshot = await this.snapshot(client, job.did, home, latest, req)
     metrics.fetches.inc({ method: snapshot.method })
     await this.opts.beforeWrite?.(job.did, snapshot.rev)
+    const writeStarted = performance.now()
     const summary = await writer.write(job.did, home.pds, snapshot, signal)
     return {
       kind: 'done',
@@ -62,6 +72,8 @@ export class JobRunner {
       records: summary.written + summary.deleted,
       method: snapshot.method,
       localFollows: summary.localFollows,
+      fetchMs: Math.round(writeStarted - fetchStarted),
+      writeMs: Math.round(performance.now() - writeStarted),
     }
   }
 

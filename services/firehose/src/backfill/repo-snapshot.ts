@@ -40,8 +40,6 @@ export interface RepoSnapshot {
 }
 
 const WANTED = new Set<string>(COLLECTIONS)
-const FIRST = [...COLLECTIONS].sort()[0]
-const LAST = [...COLLECTIONS].sort()[COLLECTIONS.length - 1]
 
 /**
  * Reads a repo CAR (`com.atproto.sync.getRepo`) and checks it: every block's hash against its CID, the commit's
@@ -72,10 +70,10 @@ export async function snapshotFromCar(
   const leaves: Array<{ collection: Collection; rkey: string; cid: Cid }> = []
   const uris = new Set<string>()
   try {
-    for await (const leaf of data.walkLeavesFrom(`${FIRST}/`)) {
+    // One pass over every leaf: walkLeavesFrom re-searches the tree per node and is many times slower.
+    for (const leaf of await data.leaves()) {
       const slash = leaf.key.indexOf('/')
       const collection = leaf.key.slice(0, slash)
-      if (collection > LAST) break
       if (!WANTED.has(collection)) continue
       const rkey = leaf.key.slice(slash + 1)
       leaves.push({ collection: collection as Collection, rkey, cid: leaf.value })

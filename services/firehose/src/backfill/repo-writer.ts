@@ -58,23 +58,35 @@ export class RepoWriter {
     // One arrival time for the whole snapshot: it becomes indexedAt, so sortAt = min(createdAt, now).
     const timeUs = Date.now() * 1000
     const summary: WriteSummary = { written: 0, deleted: 0, localFollows: [] }
-    for (const batch of snapshot.batches(batchSize)) {
-      signal.throwIfAborted()
-      const events: RecordWrite[] = []
-      for (const r of batch) {
-        if (cutoff !== undefined && DATED.has(r.collection) && createdBefore(r, cutoff)) continue
-        const ev = decodeEvent(toJetstreamEvent(did, snapshot.rev, timeUs, r), r.bytes + 200, {
-          maxRecordBytes,
+    // Decoding a batch (CPU) overlaps writing the previous one (Postgres): one batch in flight at a time.
+    let writing: Promise<void> = Promise.resolve()
+    try {
+      for (const batch of snapshot.batches(batchSize)) {
+        signal.throwIfAborted()
+        const events: RecordWrite[] = []
+        for (const r of batch) {
+          if (cutoff !== undefined && DATED.has(r.collection) && createdBefore(r, cutoff)) continue
+          const ev = decodeEvent(toJetstreamEvent(did, snapshot.rev, timeUs, r), r.bytes + 200, {
+            maxRecordBytes,
+          })
+          if ('ok' in ev) metrics.invalidRecords.inc({ reason: ev.reason })
+          else if (ev.kind === 'write') events.push(ev)
+        }
+        await writing
+        if (events.length === 0) continue
+        writing = this.writeIsolating(snapshot.rev, events, signal).then((result) => {
+          summary.written += result.written
+          summary.localFollows.push(...result.localFollows)
+          metrics.records.inc({ op: 'write' }, result.written)
         })
-        if ('ok' in ev) metrics.invalidRecords.inc({ reason: ev.reason })
-        else if (ev.kind === 'write') events.push(ev)
+        // Awaited before the next write and after the loop; this only keeps a failure from counting as unhandled.
+        writing.catch(() => undefined)
       }
-      if (events.length === 0) continue
-      const result = await this.writeIsolating(snapshot.rev, events, signal)
-      summary.written += result.written
-      summary.localFollows.push(...result.localFollows)
-      metrics.records.inc({ op: 'write' }, result.written)
+    } finally {
+      // Never leave a write running behind an error (or a stop).
+      await writing.catch(() => undefined)
     }
+    await writing
     signal.throwIfAborted()
     const removed = await lane.add(
       () => this.opts.db.transaction().execute((tx) => removeMissing(tx, did, pdsUrl, snapshot, timeUs)),

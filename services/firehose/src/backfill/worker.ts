@@ -228,9 +228,10 @@ export class BackfillWorker {
     const outcome = result.kind === 'retry' ? 'failed' : result.kind
     metrics.finished.inc({ outcome })
     const log = { did: job.did, reason: job.reason, attempt: job.attempts, outcome }
-    if (result.kind === 'done')
-      logger.info({ ...log, records: result.records, method: result.method }, 'backfilled')
-    else if (result.kind === 'retry') logger.error({ ...log, error: result.error }, 'backfill gave up')
+    if (result.kind === 'done') {
+      const { records, method, fetchMs, writeMs } = result
+      logger.info({ ...log, records, method, fetchMs, writeMs }, 'backfilled')
+    } else if (result.kind === 'retry') logger.error({ ...log, error: result.error }, 'backfill gave up')
     else logger.debug(log, 'backfill finished')
   }
 

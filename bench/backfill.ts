@@ -1,0 +1,277 @@
+// Backfill throughput: accounts' whole repos fetched from a local PDS (com.atproto.sync.getRepo, verified CAR),
+// written through the firehose's write path into a fresh Postgres, with a local user following every account so
+// timeline fan-out runs as in production. Two runs: one account of 10,000 records alone, then 100 accounts of
+// 1,000 records queued at once.
+//
+//   npm run bench:backfill
+//   BENCH_BIG=10000 BENCH_ACCOUNTS=100 BENCH_RECORDS=1000 npm run bench:backfill
+//
+// BACKFILL_CONCURRENCY / BACKFILL_CONCURRENCY_PER_HOST / BACKFILL_BATCH_SIZE apply as in the service (defaults
+// 8 / 4 / 2000). The local network (PLC + PDS) runs in a child process (this file with --serve), as a PDS is
+// another machine in production; seeding it (applyWrites in batches of 200) is not timed.
+//
+// Last stdout line: {"records":N,"recordsPerSec":X}
+import { spawn } from 'node:child_process'
+import { performance } from 'node:perf_hooks'
+import { createInterface } from 'node:readline'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+import { sql } from 'kysely'
+import {
+  createBus,
+  createLogger,
+  createMetricsRegistry,
+  enqueueBackfills,
+  registerLocalUser,
+} from '@sundial/common'
+import type { Db } from '@sundial/common'
+import { createTestDatabase, freePort, startDevNetwork, startTestCluster } from '@sundial/devnet'
+import type { DevUser } from '@sundial/devnet'
+import { Backfill, readBackfillConfig } from '@sundial/firehose'
+
+const BIG = intEnv('BENCH_BIG', 10_000)
+const ACCOUNTS = intEnv('BENCH_ACCOUNTS', 100)
+const RECORDS = intEnv('BENCH_RECORDS', 1_000)
+
+function intEnv(name: string, fallback: number): number {
+  const raw = process.env[name]
+  return raw ? Number(raw) : fallback
+}
+
+function log(message: string) {
+  process.stderr.write(`[bench:backfill] ${message}\n`)
+}
+
+/** A realistic mix for an account's repo: mostly posts, then likes, reposts and follows, and a profile. */
+function mix(total: number, canRefer: boolean) {
+  const reposts = canRefer ? Math.round(total * 0.1) : 0
+  const likes = canRefer ? Math.round(total * 0.25) : 0
+  const follows = Math.round(total * 0.05)
+  return { posts: total - reposts - likes - follows - 1, reposts, likes, follows }
+}
+
+const SUBJECT_DIDS = Array.from(
+  { length: 500 },
+  (_, i) =>
+    `did:plc:${String(i)
+      .padStart(24, 'a')
+      .replace(/[0-9]/g, (d) => 'bcdefghijk'[Number(d)])}`,
+)
+
+async function seed(user: DevUser, total: number, subjects: Array<{ uri: string; cid: string }>) {
+  const { posts, reposts, likes, follows } = mix(total, subjects.length > 0)
+  const start = Date.now() - 20 * 86_400_000
+  let n = 0
+  const at = () => new Date(start + n++ * 1000).toISOString()
+  const writes: Array<{ collection: string; value: Record<string, unknown>; rkey?: string }> = [
+    {
+      collection: 'app.bsky.actor.profile',
+      rkey: 'self',
+      value: { $type: 'app.bsky.actor.profile', displayName: user.handle },
+    },
+  ]
+  for (let i = 0; i < posts; i++) {
+    writes.push({
+      collection: 'app.bsky.feed.post',
+      value: {
+        $type: 'app.bsky.feed.post',
+        text: `post ${i} by ${user.handle}: a few words of text`,
+        langs: ['en'],
+        createdAt: at(),
+      },
+    })
+  }
+  for (let i = 0; i < reposts; i++) {
+    const subject = subjects[i % subjects.length]
+    writes.push({
+      collection: 'app.bsky.feed.repost',
+      value: { $type: 'app.bsky.feed.repost', subject, createdAt: at() },
+    })
+  }
+  for (let i = 0; i < likes; i++) {
+    const subject = subjects[(i * 7) % subjects.length]
+    writes.push({
+      collection: 'app.bsky.feed.like',
+      value: { $type: 'app.bsky.feed.like', subject, createdAt: at() },
+    })
+  }
+  for (let i = 0; i < follows; i++) {
+    const subject = SUBJECT_DIDS[i % SUBJECT_DIDS.length]
+    writes.push({
+      collection: 'app.bsky.graph.follow',
+      value: { $type: 'app.bsky.graph.follow', subject, createdAt: at() },
+    })
+  }
+  const created: Array<{ uri: string; cid: string }> = []
+  for (let i = 0; i < writes.length; i += 200) {
+    const { data } = await user.agent.com.atproto.repo.applyWrites({
+      repo: user.did,
+      writes: writes.slice(i, i + 200).map((w) => ({
+        $type: 'com.atproto.repo.applyWrites#create' as const,
+        collection: w.collection,
+        rkey: w.rkey,
+        value: w.value,
+      })),
+    })
+    for (const r of data.results ?? []) {
+      const { uri, cid } = r as { uri: string; cid: string }
+      created.push({ uri, cid })
+    }
+  }
+  return created.filter((r) => r.uri.includes('/app.bsky.feed.post/'))
+}
+
+async function waitDone(db: Db, dids: string[]): Promise<number> {
+  for (;;) {
+    const { rows } = await sql<{ done: string; failed: string; records: string }>`
+      select count(*) filter (where state = 'done') as done, count(*) filter (where state = 'failed') as failed,
+        coalesce(sum(records) filter (where state = 'done'), 0) as records
+      from backfill_job where did = any(${dids}::text[])
+    `.execute(db)
+    const r = rows[0]
+    if (Number(r.failed) > 0) throw new Error('a backfill job failed')
+    if (Number(r.done) === dids.length) return Number(r.records)
+    await sleep(20)
+  }
+}
+
+interface Served {
+  plcUrl: string
+  big: string
+  small: string[]
+}
+
+/** Child role: the local network, seeded; prints where it is and serves until SIGTERM. */
+async function serve(): Promise<void> {
+  const net = await startDevNetwork()
+  log(`seeding one account of ${BIG} records and ${ACCOUNTS} of ${RECORDS} (applyWrites, 200 a call)`)
+  const seedStarted = performance.now()
+  const anchor = await net.createUser('anchor')
+  const subjects = await seed(anchor, 101, [])
+  const big = await net.createUser('big')
+  await seed(big, BIG, subjects)
+  const small: string[] = []
+  for (let i = 0; i < ACCOUNTS; i++) {
+    const user = await net.createUser(`acct${i}`)
+    await seed(user, RECORDS, subjects)
+    small.push(user.did)
+  }
+  log(`seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`)
+  const served: Served = { plcUrl: net.plcUrl, big: big.did, small }
+  process.stdout.write(JSON.stringify(served) + '\n')
+  process.on('SIGTERM', () => void net.close().then(() => process.exit(0)))
+}
+
+async function startNetworkProcess(): Promise<{ served: Served; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve'], {
+    env: process.env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const lines = createInterface({ input: child.stdout! })
+  const first = await new Promise<string>((resolve, reject) => {
+    lines.once('line', resolve)
+    void exited.then(() => reject(new Error('the network process exited before it was ready')))
+  })
+  return {
+    served: JSON.parse(first) as Served,
+    async stop() {
+      child.kill('SIGTERM')
+      await exited
+    },
+  }
+}
+
+async function main() {
+  const network = await startNetworkProcess()
+  const cluster = await startTestCluster(await freePort())
+  const database = await createTestDatabase(cluster.adminUrl, 'bench_backfill')
+  let backfill: Backfill | undefined
+  try {
+    const { plcUrl, big, small } = network.served
+    const db = database.db
+    const cfg = readBackfillConfig({ ...process.env, PLC_URL: plcUrl, BACKFILL_DAYS: 'all' })!
+    log(`concurrency ${cfg.concurrency}, per host ${cfg.concurrencyPerHost}, batch ${cfg.batchSize}`)
+    backfill = new Backfill({
+      cfg,
+      database,
+      bus: createBus(undefined),
+      registry: createMetricsRegistry(),
+      logger: createLogger({ name: 'bench-backfill', level: process.env.LOG_LEVEL ?? 'warn' }),
+      maxRecordBytes: 128 * 1024,
+      indexScope: 'all',
+      statsMs: 1000,
+    })
+    await backfill.start()
+    // A local user following every account, so backfilled posts and reposts fan out to a timeline (added after
+    // start: the worker's start-up sweep would otherwise queue every followed account before the clock runs).
+    const viewer = 'did:plc:benchviewerbenchviewerbe'
+    await registerLocalUser(db, viewer)
+    await sql`
+      insert into follow (uri, cid, author_did, subject_did, created_at, rev)
+      select 'at://' || ${viewer} || '/app.bsky.graph.follow/f' || i, 'bafyreibench', ${viewer}, did, now(), '2222222222222'
+      from unnest(${[big, ...small]}::text[]) with ordinality as x(did, i)
+    `.execute(db)
+    let peakRss = 0
+    const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100)
+
+    let started = performance.now()
+    await enqueueBackfills(db, [big], 'manual')
+    const bigRecords = await waitDone(db, [big])
+    const bigSeconds = (performance.now() - started) / 1000
+    log(
+      `one account: ${bigRecords} records in ${bigSeconds.toFixed(2)} s = ${Math.round(bigRecords / bigSeconds)} records/s`,
+    )
+
+    started = performance.now()
+    await enqueueBackfills(db, small, 'manual')
+    const smallRecords = await waitDone(db, small)
+    const smallSeconds = (performance.now() - started) / 1000
+    log(
+      `${small.length} accounts at once: ${smallRecords} records in ${smallSeconds.toFixed(2)} s = ` +
+        `${Math.round(smallRecords / smallSeconds)} records/s`,
+    )
+    clearInterval(rssTimer)
+
+    const timeline = await sql<{
+      n: string
+    }>`select count(*) as n from timeline_item where viewer_did = ${viewer}`.execute(db)
+    log(
+      `viewer timeline: ${timeline.rows[0].n} items; worker process peak RSS ${Math.round(peakRss / 1048576)} MB`,
+    )
+    const records = bigRecords + smallRecords
+    const seconds = bigSeconds + smallSeconds
+    process.stdout.write(
+      JSON.stringify({
+        bigAccount: {
+          records: bigRecords,
+          seconds: round(bigSeconds),
+          recordsPerSec: Math.round(bigRecords / bigSeconds),
+        },
+        manyAccounts: {
+          accounts: small.length,
+          records: smallRecords,
+          seconds: round(smallSeconds),
+          recordsPerSec: Math.round(smallRecords / smallSeconds),
+        },
+        concurrency: cfg.concurrency,
+        concurrencyPerHost: cfg.concurrencyPerHost,
+        batchSize: cfg.batchSize,
+        peakRssMb: Math.round(peakRss / 1048576),
+      }) + '\n',
+    )
+    process.stdout.write(JSON.stringify({ records, recordsPerSec: Math.round(records / seconds) }) + '\n')
+  } finally {
+    await backfill?.stop()
+    await database.close()
+    await cluster.stop()
+    await network.stop()
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100
+}
+
+if (process.argv.includes('--serve')) await serve()
+else await main()
