@@ -458,6 +458,19 @@ describe('dev.sundial.feed', () => {
     await expect(call(anon, {})).rejects.toMatchObject({ status: 401 })
   })
 
+  it('makes any authenticated caller a local user', async () => {
+    const isLocal = async (did: string) =>
+      (await h.database.db.selectFrom('localUser').select('did').where('did', '=', did).execute()).length ===
+      1
+    expect(await isLocal(bob.did)).toBe(false)
+    await anon.app.bsky.actor.getProfile({ actor: alice.did })
+    expect(await isLocal(bob.did)).toBe(false)
+    await h.client(bob).app.bsky.actor.getProfile({ actor: alice.did })
+    expect(await isLocal(bob.did)).toBe(true)
+    const { data } = await h.client(bob).app.bsky.feed.getTimeline({})
+    expect(data.feed.map((i) => i.post.uri)).toContain(refs.aliceOwn.uri)
+  })
+
   it('getTimelineStatus reports the local user state', async () => {
     const { data } = await asAlice.call('dev.sundial.feed.getTimelineStatus', {})
     expect(data).toMatchObject({ did: alice.did, isLocalUser: true, complete: false, pendingBackfills: 0 })

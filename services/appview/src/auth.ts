@@ -1,6 +1,7 @@
 import { AuthRequiredError, XRPCError, parseReqNsid } from '@atproto/xrpc-server'
 import type { MethodAuthContext } from '@atproto/xrpc-server'
 import type { ServiceAuthVerifier } from '@sundial/common'
+import type { LocalUsers } from './local-users.ts'
 
 export interface ViewerAuth {
   credentials: { viewer: string }
@@ -12,16 +13,21 @@ export interface OptionalViewerAuth {
 
 /**
  * XRPC auth verifiers: a service JWT addressed to us (`aud`) for the method called (`lxm`), signed by the
- * issuer's atproto key. Every failure is a 401.
+ * issuer's atproto key. Every failure is a 401. A verified viewer becomes a local user (their first call builds
+ * their materialised timeline), whichever method they called.
  */
 export class AuthVerifier {
-  constructor(private service: ServiceAuthVerifier) {}
+  constructor(
+    private service: ServiceAuthVerifier,
+    private localUsers: LocalUsers,
+  ) {}
 
   /** A valid token is required; the viewer is its issuer. */
   standard = async ({ req }: MethodAuthContext): Promise<ViewerAuth> => {
     const { credentials } = await unauthorizedOnFailure(() =>
       this.service.verify(req.headers.authorization, parseReqNsid(req)),
     )
+    await this.localUsers.ensure(credentials.did)
     return { credentials: { viewer: credentials.did } }
   }
 
@@ -30,6 +36,7 @@ export class AuthVerifier {
     const { credentials } = await unauthorizedOnFailure(() =>
       this.service.verifyOptional(req.headers.authorization, parseReqNsid(req)),
     )
+    if (credentials.did) await this.localUsers.ensure(credentials.did)
     return { credentials: { viewer: credentials.did } }
   }
 }

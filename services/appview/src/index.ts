@@ -70,16 +70,17 @@ export class AppView {
     }
     const metrics = new AppViewMetrics(registry)
     const serviceAuth = new ServiceAuthVerifier({ serviceDid: cfg.serviceDid, plcUrl: cfg.plcUrl })
+    const localUsers = new LocalUsers(db, metrics)
     const ctx: AppContext = {
       cfg,
       db,
       logger,
       metrics,
       serviceAuth,
-      authVerifier: new AuthVerifier(serviceAuth),
+      authVerifier: new AuthVerifier(serviceAuth, localUsers),
       hydrator: new Hydrator(db),
       views: new Views(new ImageUrlBuilder({ pattern: cfg.imageUrlPattern, publicUrl: cfg.publicUrl })),
-      localUsers: new LocalUsers(db, metrics),
+      localUsers,
     }
 
     const xrpc = createServer([...bskySchemas, ...sundialSchemas] as LexiconDoc[], {

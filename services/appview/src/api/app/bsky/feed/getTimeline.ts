@@ -17,7 +17,6 @@ export default function (server: Server, ctx: AppContext) {
       auth: ctx.authVerifier.standard,
       handler: async ({ params, auth }) => {
         const viewer = auth.credentials.viewer
-        await ctx.localUsers.ensure(viewer)
         const [body, headers] = await Promise.all([
           getTimeline(ctx, { viewer, limit: params.limit ?? 50, cursor: params.cursor }),
           repoRevHeaders(ctx, viewer),

@@ -12,7 +12,6 @@ export default function (server: Server, ctx: AppContext) {
     auth: ctx.authVerifier.standard,
     handler: async ({ params, auth }) => {
       const viewer = auth.credentials.viewer
-      await ctx.localUsers.ensure(viewer)
       const [body, headers] = await Promise.all([
         getTimeline(ctx, {
           viewer,

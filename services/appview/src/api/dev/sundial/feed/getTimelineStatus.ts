@@ -11,7 +11,6 @@ export default function (server: Server, ctx: AppContext) {
     auth: ctx.authVerifier.standard,
     handler: async ({ auth }) => {
       const viewer = auth.credentials.viewer
-      await ctx.localUsers.ensure(viewer)
       const status = await getTimelineStatus(ctx.db, viewer)
       return json({
         did: viewer,
