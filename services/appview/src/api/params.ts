@@ -1,8 +1,8 @@
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import type { AppContext } from '../context.ts'
-import { getRepoRev, resolveActorDids } from '../data/actors.ts'
-import { MAX_TIME_MS, MIN_TIME_MS, decodeTimeCid } from '../data/pagination.ts'
-import type { TimeCidKey } from '../data/pagination.ts'
+import { getRepoRev, resolveActorDids } from '../db/actors.ts'
+import { MAX_TIME_MS, MIN_TIME_MS, decodeTimeCid } from '../db/pagination.ts'
+import type { TimeCidKey } from '../db/pagination.ts'
 
 /** A keyset cursor from the request; a malformed one is the client's error. */
 export function cursorKey(cursor: string | undefined): TimeCidKey | undefined {

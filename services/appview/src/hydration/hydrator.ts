@@ -1,9 +1,9 @@
 import type { Db } from '@sundial/common'
-import { getActorsForView } from '../data/actors.ts'
-import type { ActorRow } from '../data/actors.ts'
-import type { FeedItemRow } from '../data/feeds.ts'
-import { getPostsWithAccounts } from '../data/posts.ts'
-import type { PostRow } from '../data/posts.ts'
+import { getActorsForView } from '../db/actors.ts'
+import type { ActorRow } from '../db/actors.ts'
+import type { FeedItemRow } from '../db/feeds.ts'
+import { getPostsWithAccounts } from '../db/posts.ts'
+import type { PostRow } from '../db/posts.ts'
 
 /** A repost as a feed reason needs it; feed item rows carry all of it. */
 export interface RepostInfo {

@@ -10,7 +10,7 @@ import type {
   ComAtprotoLabelDefs,
   Un$Typed,
 } from '@atproto/api'
-import type { FeedItemRow } from '../data/feeds.ts'
+import type { FeedItemRow } from '../db/feeds.ts'
 import type { HydrationState } from '../hydration/hydrator.ts'
 import { asObject, asString, blobCid, collectionFromUri, didFromUri } from '../hydration/records.ts'
 import type { JsonObject } from '../hydration/records.ts'

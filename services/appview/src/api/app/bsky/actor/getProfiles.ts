@@ -3,7 +3,7 @@ import type { AppBskyActorGetProfiles } from '@atproto/api'
 import type { Server } from '@atproto/xrpc-server'
 import type { OptionalViewerAuth } from '../../../../auth.ts'
 import type { AppContext } from '../../../../context.ts'
-import { resolveActorDids } from '../../../../data/actors.ts'
+import { resolveActorDids } from '../../../../db/actors.ts'
 import { repoRevHeaders } from '../../../params.ts'
 import { json, query } from '../../../xrpc.ts'
 

@@ -4,7 +4,7 @@ import { InvalidRequestError } from '@atproto/xrpc-server'
 import type { Server } from '@atproto/xrpc-server'
 import type { OptionalViewerAuth } from '../../../../auth.ts'
 import type { AppContext } from '../../../../context.ts'
-import { getAncestorUris, getDescendantUris } from '../../../../data/posts.ts'
+import { getAncestorUris, getDescendantUris } from '../../../../db/posts.ts'
 import { repoRevHeaders, resolvePostUris } from '../../../params.ts'
 import { json, query } from '../../../xrpc.ts'
 

@@ -3,7 +3,7 @@ import { ids } from '@sundial/lexicon'
 import type { OutputSchema, QueryParams } from '@sundial/lexicon/types/dev/sundial/feed/getTimelineStatus'
 import type { ViewerAuth } from '../../../../auth.ts'
 import type { AppContext } from '../../../../context.ts'
-import { getTimelineStatus } from '../../../../data/local-users.ts'
+import { getTimelineStatus } from '../../../../db/local-users.ts'
 import { json, query } from '../../../xrpc.ts'
 
 export default function (server: Server, ctx: AppContext) {

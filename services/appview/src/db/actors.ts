@@ -1,0 +1,105 @@
+import { sql } from 'kysely'
+import type { RawBuilder } from 'kysely'
+import type { Db } from '@sundial/common'
+
+/** An account as far as this index knows it: the actor row and its profile record, either may be missing. */
+export interface ActorRow {
+  did: string
+  handle: string | null
+  status: string | null
+  pdsEndpoint: string | null
+  profileUri: string | null
+  profileCid: string | null
+  profileRecord: unknown
+  displayName: string | null
+  description: string | null
+  avatarCid: string | null
+  bannerCid: string | null
+  profileIndexedAt: Date | null
+  profileCreatedAt: Date | null
+  followersCount: number
+  followsCount: number
+  postsCount: number
+  /** The viewer's follow of this account, and this account's follow of the viewer. */
+  following: string | null
+  followedBy: string | null
+}
+
+/** Maps handles to DIDs through the actor table; DIDs pass through unchanged. */
+export async function resolveActorDids(db: Db, actors: string[]): Promise<Map<string, string>> {
+  const result = new Map<string, string>()
+  const handles: string[] = []
+  for (const actor of actors) {
+    if (actor.startsWith('did:')) result.set(actor, actor)
+    else handles.push(actor.toLowerCase())
+  }
+  if (handles.length > 0) {
+    const rows = await db
+      .selectFrom('actor')
+      .select(['did', 'handle'])
+      .where('handle', '=', sql<string>`any(${handles}::text[])`)
+      .orderBy('updatedAt', 'desc')
+      .execute()
+    for (const row of rows) {
+      if (row.handle && !result.has(row.handle)) result.set(row.handle, row.did)
+    }
+    for (const actor of actors) {
+      const did = result.get(actor.toLowerCase())
+      if (did && !actor.startsWith('did:')) result.set(actor, did)
+    }
+  }
+  return result
+}
+
+/**
+ * Actor, profile, counts and the viewer's follow relations for each DID in the relation `dids` (one `did`
+ * column), as a SELECT whose columns are named as ActorRow's fields, with the profile record as text.
+ * Accounts known to neither the actor nor the profile table are left out.
+ *
+ * Lookups are per DID (LIMIT 1 laterals): a page names a few dozen accounts, and a hash join over the whole
+ * actor table is never the better plan for that, whatever the planner estimates for small tables.
+ */
+export function selectActorsForView(dids: RawBuilder<unknown>, viewer: string | null): RawBuilder<unknown> {
+  return sql`
+    select d.did, a.handle, a.status, a.pds_endpoint as "pdsEndpoint",
+      p.uri as "profileUri", p.cid as "profileCid", p.display_name as "displayName", p.description,
+      p.avatar_cid as "avatarCid", p.banner_cid as "bannerCid",
+      p.indexed_at as "profileIndexedAt", p.created_at as "profileCreatedAt",
+      -- As text: the db's CamelCasePlugin would rename snake_case keys inside the JSON.
+      p.record_json as "profileJson",
+      coalesce(g.followers_count, 0) as "followersCount", coalesce(g.follows_count, 0) as "followsCount",
+      coalesce(g.posts_count, 0) as "postsCount",
+      (select f.uri from follow f where f.author_did = ${viewer} and f.subject_did = d.did
+        order by f.created_at desc limit 1) as following,
+      (select f.uri from follow f where f.author_did = d.did and f.subject_did = ${viewer}
+        order by f.created_at desc limit 1) as "followedBy"
+    from ${dids} as d
+    left join lateral (select * from actor where actor.did = d.did limit 1) a on true
+    left join lateral (
+      select profile.*, profile.record::text as record_json from profile where profile.did = d.did limit 1
+    ) p on true
+    left join lateral (select * from actor_agg where actor_agg.did = d.did limit 1) g on true
+    where a.did is not null or p.did is not null
+  `
+}
+
+export type ActorViewRow = Omit<ActorRow, 'profileRecord'> & { profileJson: string | null }
+
+export function toActorRow({ profileJson, ...row }: ActorViewRow): ActorRow {
+  return { ...row, profileRecord: profileJson === null ? null : (JSON.parse(profileJson) as unknown) }
+}
+
+/** Accounts for `dids` as views need them, in one round trip. */
+export async function getActorsForView(db: Db, dids: string[], viewer: string | null): Promise<ActorRow[]> {
+  if (dids.length === 0) return []
+  const { rows } = await sql<ActorViewRow>`
+    ${selectActorsForView(sql`(select unnest(${dids}::text[]) as did)`, viewer)}
+  `.execute(db)
+  return rows.map(toActorRow)
+}
+
+/** The newest repo revision seen for an account (the `atproto-repo-rev` response header). */
+export async function getRepoRev(db: Db, did: string): Promise<string | null> {
+  const row = await db.selectFrom('actor').select('rev').where('did', '=', did).executeTakeFirst()
+  return row?.rev ?? null
+}

@@ -1,0 +1,107 @@
+import { sql } from 'kysely'
+import type { Db } from '@sundial/common'
+import { paginateDesc } from './pagination.ts'
+import type { TimeCidKey } from './pagination.ts'
+
+/** One feed entry: a post, or a repost of `postUri` by `originatorDid`. */
+export interface FeedItemRow {
+  uri: string
+  cid: string
+  type: 'post' | 'repost'
+  postUri: string
+  originatorDid: string
+  sortAt: Date
+}
+
+export interface TimelineFilters {
+  excludeReposts?: boolean
+  /** Drops the viewer's and followed accounts' replies; reposts stay even when the reposted post is a reply. */
+  excludeReplies?: boolean
+  /** Primary language subtags, lower case (`en`, `pt`); a post matches when one of its langs has that subtag. */
+  langs?: string[]
+  /** Inclusive lower bound on sort time. */
+  since?: Date
+  /** Exclusive upper bound on sort time. */
+  until?: Date
+}
+
+/**
+ * A local user's home timeline: one range scan of their materialised timeline_item rows. Items whose post no
+ * longer exists (deleted, or a repost of something never indexed) are skipped here so pages stay full.
+ */
+export async function getTimelinePage(
+  db: Db,
+  viewerDid: string,
+  key: TimeCidKey | undefined,
+  limit: number,
+  filters: TimelineFilters = {},
+): Promise<FeedItemRow[]> {
+  let qb = db
+    .selectFrom('timelineItem as ti')
+    .innerJoin('post as p', 'p.uri', 'ti.postUri')
+    .select(['ti.uri', 'ti.cid', 'ti.type', 'ti.postUri', 'ti.originatorDid', 'ti.sortAt'])
+    .where('ti.viewerDid', '=', viewerDid)
+  if (filters.excludeReposts) qb = qb.where('ti.type', '=', 'post')
+  if (filters.excludeReplies) {
+    qb = qb.where((eb) => eb.or([eb('p.replyParent', 'is', null), eb('ti.type', '=', 'repost')]))
+  }
+  if (filters.langs && filters.langs.length > 0) {
+    qb = qb.where(
+      sql<boolean>`exists (select 1 from unnest(p.langs) l where lower(split_part(l, '-', 1)) = any(${filters.langs}::text[]))`,
+    )
+  }
+  if (filters.since) qb = qb.where('ti.sortAt', '>=', filters.since)
+  if (filters.until) qb = qb.where('ti.sortAt', '<', filters.until)
+  return paginateDesc(qb, { time: 'ti.sortAt', cid: 'ti.cid' }, key, limit).execute()
+}
+
+export type AuthorFeedFilter =
+  | 'posts_with_replies'
+  | 'posts_no_replies'
+  | 'posts_with_media'
+  | 'posts_and_author_threads'
+  | 'posts_with_video'
+
+const IMAGES = 'app.bsky.embed.images'
+const VIDEO = 'app.bsky.embed.video'
+const RECORD_WITH_MEDIA = 'app.bsky.embed.recordWithMedia'
+
+/** An account's posts and reposts (the author-feed index), with the reference AppView's filters. */
+export async function getAuthorFeedPage(
+  db: Db,
+  actorDid: string,
+  filter: AuthorFeedFilter,
+  key: TimeCidKey | undefined,
+  limit: number,
+): Promise<FeedItemRow[]> {
+  let qb = db
+    .selectFrom('feedItem as fi')
+    .innerJoin('post as p', 'p.uri', 'fi.postUri')
+    .select(['fi.uri', 'fi.cid', 'fi.type', 'fi.postUri', 'fi.originatorDid', 'fi.sortAt'])
+    .where('fi.originatorDid', '=', actorDid)
+  if (filter === 'posts_with_media' || filter === 'posts_with_video') {
+    const media = filter === 'posts_with_media' ? IMAGES : VIDEO
+    qb = qb
+      .where('fi.type', '=', 'post')
+      .where((eb) =>
+        eb.or([
+          eb('p.embedType', '=', media),
+          eb.and([
+            eb('p.embedType', '=', RECORD_WITH_MEDIA),
+            eb(sql`p.record -> 'embed' -> 'media' ->> '$type'`, '=', media),
+          ]),
+        ]),
+      )
+  } else if (filter === 'posts_no_replies') {
+    qb = qb.where((eb) => eb.or([eb('p.replyParent', 'is', null), eb('fi.type', '=', 'repost')]))
+  } else if (filter === 'posts_and_author_threads') {
+    qb = qb.where((eb) =>
+      eb.or([
+        eb('fi.type', '=', 'repost'),
+        eb('p.replyParent', 'is', null),
+        sql<boolean>`starts_with(p.reply_root, ${`at://${actorDid}/`})`,
+      ]),
+    )
+  }
+  return paginateDesc(qb, { time: 'fi.sortAt', cid: 'fi.cid' }, key, limit).execute()
+}
