@@ -58,6 +58,9 @@ export interface BatchWriterOptions {
  * down by halving the batch until the one event that causes it is found and skipped.
  */
 export class BatchWriter {
+  /** Authors whose actor row a committed batch made sure of: no need to ask Postgres again. */
+  private knownActors = new BoundedSet<string>(50_000)
+
   constructor(private opts: BatchWriterOptions) {}
 
   async write(events: IndexEvent[], signal: AbortSignal): Promise<void> {
@@ -106,7 +109,11 @@ export class BatchWriter {
   private async commit(events: IndexEvent[]): Promise<void> {
     const started = performance.now()
     const plan = planBatch(events, this.opts.scope)
+    const authors = plan.authors
+    plan.authors = authors.filter((did) => !this.knownActors.has(did))
     const changes = await this.opts.db.transaction().execute((tx) => applyPlan(tx, plan))
+    for (const did of plan.authors) this.knownActors.add(did)
+    plan.authors = authors
     const { metrics } = this.opts
     metrics.commitSeconds.observe((performance.now() - started) / 1000)
     metrics.batchSize.observe(events.length)
@@ -192,6 +199,26 @@ async function dropStaleWrites(tx: DbTx, plan: WritePlan): Promise<void> {
     })
   }
   await clearTombstones(tx, revived)
+}
+
+/** A set that forgets its oldest entries beyond `max`. */
+class BoundedSet<T> {
+  private items = new Set<T>()
+
+  constructor(private max: number) {}
+
+  has(item: T): boolean {
+    return this.items.has(item)
+  }
+
+  add(item: T): void {
+    if (this.items.has(item)) return
+    this.items.add(item)
+    if (this.items.size > this.max) {
+      const oldest = this.items.values().next().value as T
+      this.items.delete(oldest)
+    }
+  }
 }
 
 function rowsOf<Row>(changes: RecordChanges<Row>): Row[] {
