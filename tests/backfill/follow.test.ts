@@ -3,6 +3,7 @@ import { sql } from 'kysely'
 import { backfillStatusFor, enqueueBackfill, enqueueOnboarding, registerLocalUser } from '@sundial/common'
 import { createTestDatabase, dropDatabase, startDevNetwork } from '@sundial/devnet'
 import type { DevNetwork, TestDatabase } from '@sundial/devnet'
+import { BACKFILL_STATS_KEY } from '@sundial/firehose'
 import type { FirehoseService } from '@sundial/firehose'
 import {
   expectedTimeline,
@@ -124,5 +125,15 @@ describe('backfill when a local user follows an account', () => {
     expect(again).toMatchObject({ reason: 'manual', state: 'done', records: 0, rev: bobJob.rev })
     const metrics = await sundial.ctx.registry.getSingleMetricAsString('sundial_backfill_jobs_finished_total')
     expect(metrics).toMatch(/outcome="skipped"} 1/)
+
+    // The operator's view: queue numbers on the bus for the dashboard, and the gauges behind /metrics.
+    const service = sundial
+    const stats = await waitFor('backfill stats on the bus', async () => {
+      const s = await service.ctx.bus.getStats(BACKFILL_STATS_KEY)
+      return s.done === '2' ? s : undefined
+    })
+    expect(stats).toMatchObject({ pending: '0', running: '0', failed: '0', inFlight: '0', perHost: '{}' })
+    const gauge = await sundial.ctx.registry.getSingleMetricAsString('sundial_backfill_jobs')
+    expect(gauge).toMatch(/sundial_backfill_jobs\{state="done"} 2/)
   })
 })

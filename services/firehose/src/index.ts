@@ -57,6 +57,7 @@ export class FirehoseService {
           logger,
           maxRecordBytes: cfg.maxRecordBytes,
           indexScope: cfg.indexScope,
+          scopeRefreshMs: cfg.scopeRefreshMs,
           statsMs: cfg.statsMs,
         })
       : undefined

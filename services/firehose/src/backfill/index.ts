@@ -30,6 +30,8 @@ export interface BackfillOptions {
   /** The firehose's record size limit. */
   maxRecordBytes: number
   indexScope: IndexScope
+  /** In the `local` scope, how often the firehose re-reads local users and their follows (default 10 s). */
+  scopeRefreshMs?: number
   /** How often queue numbers go to the gauges and the bus. */
   statsMs: number
   /** Test seam: runs after each repo is fetched and before it is written. */
@@ -81,6 +83,7 @@ export class Backfill {
       metrics: this.metrics,
       logger: this.logger,
       recheckAllFollows: opts.indexScope === 'local',
+      minJobAgeMs: opts.indexScope === 'local' ? 2 * (opts.scopeRefreshMs ?? 10_000) + 1000 : 0,
     })
     this.stats = new BackfillStats(
       database.db,

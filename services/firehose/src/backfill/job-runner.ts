@@ -66,6 +66,7 @@ export class JobRunner {
     await this.opts.beforeWrite?.(job.did, snapshot.rev)
     const writeStarted = performance.now()
     const summary = await writer.write(job.did, home.pds, snapshot, signal)
+    if (home.handle) await this.fillHandle(job.did, home.handle)
     return {
       kind: 'done',
       rev: snapshot.rev,
@@ -75,6 +76,19 @@ export class JobRunner {
       fetchMs: Math.round(writeStarted - fetchStarted),
       writeMs: Math.round(performance.now() - writeStarted),
     }
+  }
+
+  /**
+   * Identity events carry handles, but an account backfilled before Sundial saw one has none: take the one its
+   * DID document claims, once it resolves back to the DID. A handle already known (from the stream) wins.
+   */
+  private async fillHandle(did: string, claimed: string): Promise<void> {
+    const { db, resolver } = this.opts
+    const actor = await db.selectFrom('actor').select('handle').where('did', '=', did).executeTakeFirst()
+    if (!actor || actor.handle !== null) return
+    const handle = await resolver.verifiedHandle(did, claimed)
+    if (!handle) return
+    await db.updateTable('actor').set({ handle }).where('did', '=', did).where('handle', 'is', null).execute()
   }
 
   /** The repo as one verified CAR; page by page with listRecords when that fails. */

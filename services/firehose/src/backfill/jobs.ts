@@ -34,6 +34,7 @@ export async function claimJobs(
   limit: number,
   leaseSeconds: number,
   fullHosts: readonly string[],
+  minAgeMs: number,
 ): Promise<ClaimedJob[]> {
   if (limit <= 0) return []
   const result = await sql<ClaimedJob>`
@@ -44,6 +45,7 @@ export async function claimJobs(
     where j.id in (
       select id from backfill_job
       where state = 'pending' and next_attempt_at <= now()
+        and created_at <= now() - make_interval(secs => ${minAgeMs / 1000})
         and (pds_host is null or not (pds_host = any(${[...fullHosts]}::text[])))
       order by next_attempt_at, id
       limit ${limit}
@@ -142,10 +144,12 @@ export async function releaseJobs(db: Db, owner: string, ids: string[]): Promise
  * When the worker next has something to do without being told: the next retry falling due or another worker's
  * lease running out. Jobs due already but not claimable (no room) need no timer: a finishing job wakes the worker.
  */
-export async function nextWakeAt(db: Db, owner: string): Promise<Date | null> {
+export async function nextWakeAt(db: Db, owner: string, minAgeMs: number): Promise<Date | null> {
   const { rows } = await sql<{ at: Date | null }>`
     select least(
-      (select min(next_attempt_at) from backfill_job where state = 'pending' and next_attempt_at > now()),
+      (select min(greatest(next_attempt_at, created_at + make_interval(secs => ${minAgeMs / 1000})))
+        from backfill_job where state = 'pending'
+          and (next_attempt_at > now() or created_at > now() - make_interval(secs => ${minAgeMs / 1000}))),
       (select min(lease_expires_at) from backfill_job where state = 'running' and lease_owner <> ${owner})
     ) as at
   `.execute(db)

@@ -35,6 +35,12 @@ export interface BackfillWorkerOptions {
   logger: Logger
   /** Onboarding re-checks every followed account (not only never-backfilled ones): the `local` index scope. */
   recheckAllFollows: boolean
+  /**
+   * A job is not started until it is this old. In the `local` index scope the live firehose only indexes
+   * accounts it knows local users follow, and learns of follows and users that did not come through the stream
+   * at its next scope refresh: fetching earlier would leave the events in between to nobody.
+   */
+  minJobAgeMs: number
 }
 
 const LISTEN_RETRY_MS = 2000
@@ -122,7 +128,7 @@ export class BackfillWorker {
         const room = cfg.concurrency - this.inFlight.size
         if (room <= 0 || this.stopped) break
         const full = [...this.hostLoad].filter(([, n]) => n >= cfg.concurrencyPerHost).map(([host]) => host)
-        const jobs = await claimJobs(db, this.owner, room, cfg.leaseSeconds, full)
+        const jobs = await claimJobs(db, this.owner, room, cfg.leaseSeconds, full, this.opts.minJobAgeMs)
         for (const job of jobs) this.launch(job)
         // A full claim may have left more due jobs behind.
         if (jobs.length === room) this.dispatchAgain = true
@@ -138,7 +144,7 @@ export class BackfillWorker {
   private async scheduleWake(): Promise<void> {
     // With no room, the next job to finish wakes the worker.
     if (this.stopped || this.inFlight.size >= this.opts.cfg.concurrency) return
-    const at = await nextWakeAt(this.opts.db, this.owner)
+    const at = await nextWakeAt(this.opts.db, this.owner, this.opts.minJobAgeMs)
     const delay = at ? Math.min(MAX_SLEEP_MS, Math.max(50, at.getTime() - Date.now())) : MAX_SLEEP_MS
     clearTimeout(this.wakeTimer)
     this.wakeTimer = setTimeout(() => this.wake(), delay)
