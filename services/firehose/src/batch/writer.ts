@@ -12,7 +12,7 @@ import { ensureActors, setAccountStatus, setHandles } from '../db/actors.ts'
 import { writeCursor } from '../db/cursor.ts'
 import { deleteFollows, insertFollows } from '../db/follows.ts'
 import { deleteLikes, insertLikes } from '../db/likes.ts'
-import { localUsersAmong } from '../db/local-users.ts'
+import { localUsersAmong, withLocalViewers } from '../db/local-users.ts'
 import { deletePosts, insertPosts } from '../db/posts.ts'
 import { deleteProfiles, insertProfiles } from '../db/profiles.ts'
 import { deleteReposts, insertReposts } from '../db/reposts.ts'
@@ -157,7 +157,15 @@ export async function applyPlan(tx: DbTx, plan: WritePlan): Promise<Omit<Committ
   await addActorAggDeltas(tx, deltas.actorRows())
 
   // Timelines: new items in, deleted items (and items showing a deleted post) out, follows of local users.
-  await fanOutFeedItems(tx, [...insertedPosts.map((p) => p.uri), ...insertedReposts.map((r) => r.uri)])
+  const newItems = [
+    ...insertedPosts.map((p) => ({ uri: p.uri, by: p.authorDid })),
+    ...insertedReposts.map((r) => ({ uri: r.uri, by: r.authorDid })),
+  ]
+  const seen = await withLocalViewers(tx, [...new Set(newItems.map((i) => i.by))])
+  await fanOutFeedItems(
+    tx,
+    newItems.filter((i) => seen.has(i.by)).map((i) => i.uri),
+  )
   const gone = plan.tombstones
     .filter((t) => t.collection === 'app.bsky.feed.post' || t.collection === 'app.bsky.feed.repost')
     .map((t) => t.uri)

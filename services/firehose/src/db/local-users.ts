@@ -25,3 +25,18 @@ export async function readLocalScope(db: Db): Promise<LocalScopeDids> {
   ])
   return { localUsers: locals.rows.map((r) => r.did), followed: followed.rows.map((r) => r.did) }
 }
+
+/**
+ * Which of `dids` have a local user among their viewers: local users themselves, and accounts a local user follows.
+ * Items by anyone else cannot reach a timeline, so they skip the per-item fan-out.
+ */
+export async function withLocalViewers(tx: DbTx, dids: string[]): Promise<Set<string>> {
+  if (dids.length === 0) return new Set()
+  const result = await sql<{ did: string }>`
+    select did from local_user where did = any(${dids}::text[])
+    union
+    select f.subject_did from follow f join local_user lu on lu.did = f.author_did
+    where f.subject_did = any(${dids}::text[])
+  `.execute(tx)
+  return new Set(result.rows.map((r) => r.did))
+}

@@ -5,6 +5,7 @@ import { INDEXED_AT, jsonRows } from './rows.ts'
 
 export interface StoredRepost extends RepostCounted {
   uri: string
+  authorDid: string
 }
 
 /** Inserts reposts that are not stored yet, with their feed items; returns the ones actually inserted. */
@@ -28,7 +29,7 @@ export async function insertReposts(tx: DbTx, rows: RepostRow[]): Promise<Stored
       select uri, cid, 'repost', subject_uri, author_did, sort_at from inserted
       on conflict (uri) do nothing
     )
-    select uri, subject_uri from inserted
+    select uri, author_did, subject_uri from inserted
   `.execute(tx)
   return result.rows
 }
@@ -37,11 +38,11 @@ export async function deleteReposts(tx: DbTx, uris: string[]): Promise<StoredRep
   if (uris.length === 0) return []
   const result = await sql<StoredRepost>`
     with deleted as (
-      delete from repost where uri = any(${uris}::text[]) returning uri, subject_uri
+      delete from repost where uri = any(${uris}::text[]) returning uri, author_did, subject_uri
     ), feed as (
       delete from feed_item where uri in (select uri from deleted)
     )
-    select uri, subject_uri from deleted
+    select uri, author_did, subject_uri from deleted
   `.execute(tx)
   return result.rows
 }
