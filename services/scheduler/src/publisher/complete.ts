@@ -27,8 +27,9 @@ export interface CompletionDeps {
 export async function completePublished(
   deps: CompletionDeps,
   draft: DraftRow,
-  result: { ops: PublishedOp[]; record: JsonRecord | null; note?: string },
+  result: { ops: PublishedOp[]; record: JsonRecord | null; note?: string; landedEarlier?: boolean },
   publishedAt: Date,
+  earliestWrite: Date = publishedAt,
 ): Promise<DraftRow | undefined> {
   return deps.db.transaction().execute(async (tx) => {
     const awaiting = result.ops.some((op) => op.committed)
@@ -58,7 +59,8 @@ export async function completePublished(
         uri: op.uri,
         cid: op.cid,
         action: op.action,
-        publishedAt,
+        // Where a Jetstream replay must start to see this commit: an earlier attempt may have made it.
+        publishedAt: result.landedEarlier ? earliestWrite : publishedAt,
         seenAt: op.committed ? null : publishedAt,
       })),
     )

@@ -29,7 +29,7 @@ export interface PublishedOp {
 }
 
 export type PublishOutcome =
-  | { ok: true; ops: PublishedOp[]; record: JsonRecord | null; note?: string }
+  | { ok: true; ops: PublishedOp[]; record: JsonRecord | null; note?: string; landedEarlier?: boolean }
   | { ok: false; error: unknown }
   | { ok: false; permanent: true; reason: string }
 
@@ -94,6 +94,7 @@ export async function publishToPds(input: PublishInput): Promise<PublishOutcome>
           ops: await opsFromPds(agent, did, writes),
           record: null,
           note: 'found on the PDS after a retry',
+          landedEarlier: true,
         }
       }
       input.onSend()
@@ -151,6 +152,7 @@ export async function publishToPds(input: PublishInput): Promise<PublishOutcome>
           ops: [{ action: w.action, uri: w.uri, cid: found.cid, committed: true }],
           record: found.value as JsonRecord,
           note: 'found on the PDS after a retry',
+          landedEarlier: true,
         }
       }
     }
@@ -179,6 +181,7 @@ export async function publishToPds(input: PublishInput): Promise<PublishOutcome>
             ops: [{ action: 'create', uri: w.uri, cid: found.cid, committed: true }],
             record: found.value as JsonRecord,
             note: 'already on the PDS (an earlier attempt landed)',
+            landedEarlier: true,
           }
         }
         return {

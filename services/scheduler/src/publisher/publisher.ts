@@ -25,7 +25,7 @@ export interface ConfirmationTracker {
   watch(dids: string[]): void
   unwatch(did: string): void
   /** A draft was recorded as published: start waiting for its commits. */
-  track(draft: DraftRow, ops: PublishedOp[]): void
+  track(draft: DraftRow, ops: PublishedOp[], landedEarlier: boolean): void
 }
 
 export interface PublisherEvents {
@@ -268,7 +268,7 @@ export class Publisher {
     if (this.stopped) return
     // Never start a write that could outlive our lease: another replica may take the draft after it.
     const leaseLeftMs = claimedAt + cfg.leaseSeconds * 1000 - Date.now()
-    if (leaseLeftMs < cfg.publishTimeoutMs * 2 + 2000) {
+    if (leaseLeftMs < cfg.publishTimeoutMs + 1000) {
       metrics.publishes.inc({ result: 'lost_lease' })
       log.warn({ draftId: row.id }, 'lease too short to publish safely; leaving the draft to be reclaimed')
       return
@@ -309,13 +309,17 @@ export class Publisher {
     metrics.publishDuration.observe((performance.now() - startedAt) / 1000)
 
     if (outcome.ok) {
-      const done = await completePublished(this.completion, row, outcome, new Date())
+      const earliestWrite = new Date(
+        Math.max(row.createdAt.getTime(), (row.scheduledAt ?? row.createdAt).getTime()) -
+          cfg.claimLookaheadMs,
+      )
+      const done = await completePublished(this.completion, row, outcome, new Date(), earliestWrite)
       if (!done) {
         metrics.publishes.inc({ result: 'lost_lease' })
         return
       }
       metrics.publishes.inc({ result: 'published' })
-      if (done.status === 'published') this.deps.tracker.track(done, outcome.ops)
+      if (done.status === 'published') this.deps.tracker.track(done, outcome.ops, !!outcome.landedEarlier)
       else this.deps.tracker.unwatch(row.ownerDid)
       this.deps.events?.published?.(done, latenessMs)
       return

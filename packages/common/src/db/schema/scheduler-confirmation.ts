@@ -7,6 +7,7 @@ export interface SchedulerConfirmationTable {
   /** Null for deletes. */
   cid: string | null
   action: 'create' | 'update' | 'delete'
+  /** When the commit was made or, for a retry that found its record, could first have been: replay starts here. */
   publishedAt: Date
   seenAt: Date | null
 }
