@@ -5,7 +5,7 @@ import { createTestDatabase, dropDatabase, startDevNetwork } from '@sundial/devn
 import type { DevNetwork, DevUser, TestDatabase } from '@sundial/devnet'
 import { FirehoseService } from '@sundial/firehose'
 import { canonicalJson } from './state.ts'
-import { testConfig, waitFor } from './helpers.ts'
+import { counterValues, testConfig, waitFor } from './helpers.ts'
 
 const PIXEL_PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC',
@@ -135,6 +135,8 @@ describe('firehose on a local atproto network', () => {
     await caughtUp()
 
     const db = database.db
+    const metrics = await service.ctx.registry.metrics()
+    expect(counterValues(metrics, 'sundial_firehose_invalid_events_total', 'reason')).toEqual(new Map())
     const repos = new Map<string, Map<string, RepoRecord[]>>()
     for (const user of [alice, bob, carol]) {
       const byCollection = new Map<string, RepoRecord[]>()

@@ -53,6 +53,8 @@ describe('firehose on a synthetic stream', () => {
     const byCollection = counterValues(metrics, 'sundial_firehose_events_total', 'collection')
     const committed = [...byCollection.values()].reduce((a, b) => a + b, 0)
     expect(committed).toBe(expected.validEvents)
+    // A clean stream: nothing counted as invalid (the raw-frame bookkeeping sees every frame become an event).
+    expect(counterValues(metrics, 'sundial_firehose_invalid_events_total', 'reason')).toEqual(new Map())
 
     // Forget the cursor: the whole stream comes again and every write is a replay.
     await database.db.deleteFrom('cursor').execute()
