@@ -167,7 +167,7 @@ async function main(): Promise<void> {
         pgPids = postgresPids(String(port))
         log(
           `${((performance.now() - started) / 1000).toFixed(0)} s, queue ${service.queueDepth}, ` +
-            `rss ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB`,
+            `rss ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB heap ${(process.memoryUsage().heapTotal / 1e6).toFixed(0)}/${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} ext ${(process.memoryUsage().external / 1e6).toFixed(0)}`,
         )
       }
     }
