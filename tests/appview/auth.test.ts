@@ -147,6 +147,23 @@ describe('service auth', () => {
     expect((await call(TIMELINE, `Bearer ${token}`)).status).toBe(401)
   })
 
+  it('remembers a verified token only until it expires, and only for its method', async () => {
+    const token = await createServiceJwt({
+      iss: alice.did,
+      aud: h.cfg.serviceDid,
+      lxm: TIMELINE,
+      keypair: aliceKey,
+      exp: now() + 2,
+    })
+    expect((await call(TIMELINE, `Bearer ${token}`)).status).toBe(200)
+    expect((await call(TIMELINE, `Bearer ${token}`)).status).toBe(200)
+    expect((await call(PROFILE, `Bearer ${token}`, `?actor=${alice.did}`)).status).toBe(401)
+    await new Promise((resolve) => setTimeout(resolve, 3000))
+    const expired = await call(TIMELINE, `Bearer ${token}`)
+    expect(expired.status).toBe(401)
+    expect(expired.body.error).toBe('JwtExpired')
+  })
+
   it('lets optional-auth methods run without a token but not with a bad one', async () => {
     const query = `?actor=${alice.did}`
     expect((await call(PROFILE, undefined, query)).status).toBe(200)

@@ -11,33 +11,86 @@ export interface OptionalViewerAuth {
   credentials: { viewer: string | null }
 }
 
+export interface AuthVerifierOptions {
+  /** Verified tokens remembered until they expire. Default 10,000. */
+  maxCachedTokens?: number
+}
+
 /**
  * XRPC auth verifiers: a service JWT addressed to us (`aud`) for the method called (`lxm`), signed by the
  * issuer's atproto key. Every failure is a 401. A verified viewer becomes a local user (their first call builds
  * their materialised timeline), whichever method they called.
+ *
+ * Checking a secp256k1 signature costs milliseconds of CPU, and clients reuse a token for its whole lifetime
+ * (a minute or so), so a token that verified for a method is remembered until its `exp`: the same token for
+ * the same method is accepted without checking the signature again.
  */
 export class AuthVerifier {
+  private verified = new Map<string, { viewer: string; expiresAtMs: number }>()
+  private maxCachedTokens: number
+
   constructor(
     private service: ServiceAuthVerifier,
     private localUsers: LocalUsers,
-  ) {}
+    opts: AuthVerifierOptions = {},
+  ) {
+    this.maxCachedTokens = opts.maxCachedTokens ?? 10_000
+  }
 
   /** A valid token is required; the viewer is its issuer. */
   standard = async ({ req }: MethodAuthContext): Promise<ViewerAuth> => {
-    const { credentials } = await unauthorizedOnFailure(() =>
-      this.service.verify(req.headers.authorization, parseReqNsid(req)),
-    )
-    await this.localUsers.ensure(credentials.did)
-    return { credentials: { viewer: credentials.did } }
+    const authorization = req.headers.authorization
+    if (!authorization) throw new AuthRequiredError('missing bearer token', 'AuthMissing')
+    const viewer = await this.viewerFor(authorization, parseReqNsid(req))
+    return { credentials: { viewer } }
   }
 
   /** No Authorization header means no viewer; a header that is present must still be valid. */
   optional = async ({ req }: MethodAuthContext): Promise<OptionalViewerAuth> => {
-    const { credentials } = await unauthorizedOnFailure(() =>
-      this.service.verifyOptional(req.headers.authorization, parseReqNsid(req)),
-    )
-    if (credentials.did) await this.localUsers.ensure(credentials.did)
-    return { credentials: { viewer: credentials.did } }
+    const authorization = req.headers.authorization
+    if (!authorization) return { credentials: { viewer: null } }
+    const viewer = await this.viewerFor(authorization, parseReqNsid(req))
+    return { credentials: { viewer } }
+  }
+
+  private async viewerFor(authorization: string, nsid: string): Promise<string> {
+    const key = `${nsid} ${authorization}`
+    const cached = this.verified.get(key)
+    let viewer: string
+    if (cached && cached.expiresAtMs > Date.now()) {
+      viewer = cached.viewer
+    } else {
+      const { credentials } = await unauthorizedOnFailure(() => this.service.verify(authorization, nsid))
+      viewer = credentials.did
+      this.remember(key, viewer, authorization)
+    }
+    await this.localUsers.ensure(viewer)
+    return viewer
+  }
+
+  private remember(key: string, viewer: string, authorization: string): void {
+    const exp = tokenExp(authorization)
+    if (exp === undefined) return
+    this.verified.set(key, { viewer, expiresAtMs: exp * 1000 })
+    if (this.verified.size > this.maxCachedTokens) {
+      const now = Date.now()
+      for (const [k, entry] of this.verified) {
+        if (entry.expiresAtMs <= now || this.verified.size > this.maxCachedTokens) this.verified.delete(k)
+        else break
+      }
+    }
+  }
+}
+
+/** `exp` (seconds) of a bearer JWT that already passed verification. */
+function tokenExp(authorization: string): number | undefined {
+  const payload = authorization.split(' ')[1]?.split('.')[1]
+  if (!payload) return undefined
+  try {
+    const { exp } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown }
+    return typeof exp === 'number' ? exp : undefined
+  } catch {
+    return undefined
   }
 }
 

@@ -15,7 +15,16 @@ describe('time/cid keyset cursors', () => {
   })
 
   it('returns malformed cursors as errors, never throws', () => {
-    for (const cursor of ['x', '1__', '__c', '1__c__d', 'abc__c', '1.5__c', '1__c d', '99999999999999999__c']) {
+    for (const cursor of [
+      'x',
+      '1__',
+      '__c',
+      '1__c__d',
+      'abc__c',
+      '1.5__c',
+      '1__c d',
+      '99999999999999999__c',
+    ]) {
       expect(decodeTimeCid(cursor), cursor).toMatchObject({ ok: false, reason: 'Malformed cursor' })
     }
   })

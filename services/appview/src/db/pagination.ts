@@ -28,7 +28,8 @@ export function decodeTimeCid(cursor: string | undefined): CursorResult {
     return { ok: false, reason: 'Malformed cursor' }
   }
   const time = new Date(Number(ms))
-  if (!(time.getTime() >= MIN_TIME_MS && time.getTime() <= MAX_TIME_MS)) return { ok: false, reason: 'Malformed cursor' }
+  if (!(time.getTime() >= MIN_TIME_MS && time.getTime() <= MAX_TIME_MS))
+    return { ok: false, reason: 'Malformed cursor' }
   return { ok: true, key: { time, cid } }
 }
 

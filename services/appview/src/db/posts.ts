@@ -90,10 +90,12 @@ export async function getPostsWithAccounts(
     select (select coalesce(json_agg(posts), '[]') from posts)::text as posts,
       (select coalesce(json_agg(actors), '[]') from actors)::text as actors
   `.execute(db)
-  const posts = (JSON.parse(rows[0].posts) as (Omit<PostRow, 'sortAt'> & { sortAt: string })[]).map((post) => ({
-    ...post,
-    sortAt: new Date(post.sortAt),
-  }))
+  const posts = (JSON.parse(rows[0].posts) as (Omit<PostRow, 'sortAt'> & { sortAt: string })[]).map(
+    (post) => ({
+      ...post,
+      sortAt: new Date(post.sortAt),
+    }),
+  )
   type ActorJson = Omit<ActorViewRow, 'profileIndexedAt' | 'profileCreatedAt'> & {
     profileIndexedAt: string | null
     profileCreatedAt: string | null
