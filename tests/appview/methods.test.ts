@@ -473,7 +473,14 @@ describe('dev.sundial.feed', () => {
 
   it('getTimelineStatus reports the local user state', async () => {
     const { data } = await asAlice.call('dev.sundial.feed.getTimelineStatus', {})
-    expect(data).toMatchObject({ did: alice.did, isLocalUser: true, complete: false, pendingBackfills: 0 })
+    // No backfill worker runs here: alice's onboarding and her two follows stay pending.
+    expect(data).toMatchObject({ did: alice.did, isLocalUser: true, complete: false, pendingBackfills: 3 })
+    const jobs = await h.database.db
+      .selectFrom('backfillJob')
+      .select(['did', 'reason'])
+      .where('did', '=', alice.did)
+      .execute()
+    expect(jobs).toEqual([{ did: alice.did, reason: 'onboard' }])
     expect(data.itemCount).toBeGreaterThanOrEqual(expectedTimeline().length)
     expect(Date.parse(data.timelineBuiltAt)).not.toBeNaN()
     const carolStatus = await h.client(carol).call('dev.sundial.feed.getTimelineStatus', {})

@@ -1,4 +1,4 @@
-import { registerLocalUser } from '@sundial/common'
+import { enqueueOnboarding, registerLocalUser } from '@sundial/common'
 import type { Db } from '@sundial/common'
 import type { AppViewMetrics } from './metrics.ts'
 
@@ -10,8 +10,9 @@ export interface LocalUsersOptions {
 }
 
 /**
- * Makes authenticated viewers local users (their first read builds their materialised timeline) without a
- * database write on every read: a viewer seen recently is remembered in memory.
+ * Makes authenticated viewers local users without a database write on every read (a viewer seen recently is
+ * remembered in memory). A new local user's timeline is built from what is already indexed, and the backfill
+ * worker is asked to fetch their repo and their follows' history (what Sundial never saw).
  */
 export class LocalUsers {
   private seen = new Map<string, number>()
@@ -42,7 +43,10 @@ export class LocalUsers {
 
   private async register(did: string): Promise<void> {
     const { created } = await registerLocalUser(this.db, did)
-    if (created) this.metrics.localUsersRegistered.inc()
+    if (created) {
+      this.metrics.localUsersRegistered.inc()
+      await enqueueOnboarding(this.db, did)
+    }
     this.seen.delete(did)
     this.seen.set(did, Date.now())
     if (this.seen.size > this.maxRemembered) {

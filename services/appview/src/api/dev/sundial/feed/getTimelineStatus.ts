@@ -1,4 +1,5 @@
 import type { Server } from '@atproto/xrpc-server'
+import { backfillStatusFor } from '@sundial/common'
 import { ids } from '@sundial/lexicon'
 import type { OutputSchema, QueryParams } from '@sundial/lexicon/types/dev/sundial/feed/getTimelineStatus'
 import type { ViewerAuth } from '../../../../auth.ts'
@@ -11,16 +12,18 @@ export default function (server: Server, ctx: AppContext) {
     auth: ctx.authVerifier.standard,
     handler: async ({ auth }) => {
       const viewer = auth.credentials.viewer
-      const status = await getTimelineStatus(ctx.db, viewer)
+      const [timeline, backfill] = await Promise.all([
+        getTimelineStatus(ctx.db, viewer),
+        backfillStatusFor(ctx.db, viewer),
+      ])
       return json({
         did: viewer,
-        isLocalUser: status.isLocalUser,
-        timelineBuiltAt: status.timelineBuiltAt?.toISOString(),
-        complete: status.completeSince !== null,
-        completeSince: status.completeSince?.toISOString(),
-        // Backfill of followed accounts is not tracked yet; nothing is ever pending.
-        pendingBackfills: 0,
-        itemCount: status.itemCount,
+        isLocalUser: timeline.isLocalUser,
+        timelineBuiltAt: timeline.timelineBuiltAt?.toISOString(),
+        complete: backfill.complete,
+        completeSince: backfill.completeSince?.toISOString(),
+        pendingBackfills: backfill.pending,
+        itemCount: timeline.itemCount,
       })
     },
   })
