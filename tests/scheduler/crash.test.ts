@@ -9,8 +9,8 @@ const USERS = 4
 
 // Short leases and PDS timeouts so a killed holder's drafts come back within seconds.
 const CHILD_ENV = {
-  LEASE_SECONDS: '8',
-  PUBLISH_TIMEOUT_MS: '1500',
+  LEASE_SECONDS: '10',
+  PUBLISH_TIMEOUT_MS: '4000',
   CONFIRM_TIMEOUT_SECONDS: '120',
   CLAIM_LOOKAHEAD_MS: '300',
 }

@@ -339,6 +339,12 @@ export const schemaDict = {
             type: 'integer',
             minimum: 0,
           },
+          failures: {
+            type: 'integer',
+            minimum: 0,
+            description:
+              'Attempts that failed (retries back off on this); attempts also counts claims a crash cut short.',
+          },
           nextAttemptAt: {
             type: 'string',
             format: 'datetime',

@@ -84,6 +84,7 @@ export async function completeRetry(deps: CompletionDeps, draft: DraftRow, retry
       nextAttemptAt: retryAt,
       wakeAt: retryAt,
       lastError: reason,
+      failures: draft.failures + 1,
     }),
   )
 }
@@ -93,6 +94,7 @@ export async function completeFailed(deps: CompletionDeps, draft: DraftRow, reas
   return deps.db.transaction().execute(async (tx) => {
     const row = await finishLeased(tx, draft.id, deps.leaseOwner, {
       status: 'failed',
+      failures: draft.failures + 1,
       wakeAt: null,
       nextAttemptAt: null,
       lastError: reason,

@@ -332,15 +332,16 @@ export class Publisher {
 
   private async fail(row: ClaimedDraft, permanent: boolean, reason: string, retryAt?: Date): Promise<void> {
     const { cfg, metrics, log } = this.deps
-    if (!permanent && row.attempts < cfg.maxPublishAttempts) {
-      const at = retryAt ?? new Date(Date.now() + backoffDelayMs(row.attempts))
+    const failures = row.failures + 1
+    if (!permanent && failures < cfg.maxPublishAttempts) {
+      const at = retryAt ?? new Date(Date.now() + backoffDelayMs(failures))
       const done = await completeRetry(this.completion, row, at, reason)
       metrics.publishes.inc({ result: done ? 'retry' : 'lost_lease' })
-      log.info({ draftId: row.id, attempts: row.attempts, retryAt: at, reason }, 'publish will be retried')
+      log.info({ draftId: row.id, failures, retryAt: at, reason }, 'publish will be retried')
       this.deps.tracker.unwatch(row.ownerDid)
       return
     }
-    const finalReason = permanent ? reason : `gave up after ${row.attempts} attempts: ${reason}`
+    const finalReason = permanent ? reason : `gave up after ${failures} failed attempts: ${reason}`
     const done = await completeFailed(this.completion, row, finalReason, new Date())
     metrics.publishes.inc({ result: done ? 'failed' : 'lost_lease' })
     log.warn({ draftId: row.id, reason: finalReason }, 'publish failed')

@@ -28,6 +28,7 @@ export function draftView(row: DraftRow): DraftView {
     scheduledAt: iso(row.scheduledAt),
     keepCreatedAt: row.keepCreatedAt,
     attempts: row.attempts,
+    failures: row.failures,
     nextAttemptAt: row.status === 'scheduled' ? iso(row.nextAttemptAt) : undefined,
     lastError: row.lastError ?? undefined,
     hasTrigger: !!row.triggerHash,

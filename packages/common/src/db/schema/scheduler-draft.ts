@@ -31,7 +31,10 @@ export interface SchedulerDraftTable {
   /** When the publisher must act: due time while scheduled, lease expiry while publishing, else null. */
   wakeAt: Date | null
   nextAttemptAt: Date | null
+  /** Claims, including ones a crash cut short (more than one means an earlier write may have landed). */
   attempts: Generated<number>
+  /** Attempts that failed; retries back off on this and give up after MAX_PUBLISH_ATTEMPTS of them. */
+  failures: Generated<number>
   leaseOwner: string | null
   leaseExpiresAt: Date | null
   /** sha256 of the one-time trigger secret. */

@@ -28,6 +28,7 @@ export default function (server: Server, ctx: AppContext) {
           // A failed draft starts a fresh series of attempts (its earlier ones may still have landed: the
           // publisher looks for the record first whenever attempts > 1).
           attempts: draft.status === 'failed' ? Math.min(draft.attempts, 1) : draft.attempts,
+          failures: 0,
           lastError: null,
         })
       })

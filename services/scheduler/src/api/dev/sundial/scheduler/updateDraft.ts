@@ -63,7 +63,7 @@ function timing(draft: DraftRow, body: { scheduledAt?: string; unschedule?: bool
       scheduledAt: at,
       nextAttemptAt: at,
       wakeAt: at,
-      attempts: 0,
+      failures: 0,
       lastError: null,
     }
   }

@@ -41,6 +41,8 @@ export interface DraftView {
   /** When false, createdAt is set to the moment of publication. */
   keepCreatedAt: boolean
   attempts: number
+  /** Attempts that failed (retries back off on this); attempts also counts claims a crash cut short. */
+  failures?: number
   nextAttemptAt?: string
   lastError?: string
   /** Whether a one-time trigger URL was issued. */
