@@ -8,11 +8,11 @@ import { isPlainPostRef, isPlainUtcDatetime, isPlcDid, isRawCid } from '../inges
 
 type Json = Record<string, unknown>
 
-function isObject(value: unknown): value is Json {
+export function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-function hasOnlyKeys(value: Json, allowed: ReadonlySet<string>): boolean {
+export function hasOnlyKeys(value: Json, allowed: ReadonlySet<string>): boolean {
   for (const key in value) if (!allowed.has(key)) return false
   return true
 }
@@ -143,7 +143,10 @@ function isPlainImage(image: unknown): boolean {
     typeof image.alt === 'string' &&
     isPlainImageBlob(image.image) &&
     (ratio === undefined ||
-      (isObject(ratio) && hasOnlyKeys(ratio, RATIO_KEYS) && isCount(ratio.width, 1) && isCount(ratio.height, 1)))
+      (isObject(ratio) &&
+        hasOnlyKeys(ratio, RATIO_KEYS) &&
+        isCount(ratio.width, 1) &&
+        isCount(ratio.height, 1)))
   )
 }
 
@@ -160,7 +163,7 @@ function isPlainExternal(external: unknown): boolean {
 }
 
 /** `{$type: 'blob', ref: {$link}, mimeType: 'image/…', size}` with a raw-codec CID. */
-function isPlainImageBlob(blob: unknown): boolean {
+export function isPlainImageBlob(blob: unknown): boolean {
   if (!isObject(blob) || !hasOnlyKeys(blob, BLOB_KEYS) || blob.$type !== 'blob') return false
   const ref = blob.ref
   if (!isObject(ref)) return false

@@ -1,6 +1,7 @@
 import { AppBskyActorProfile } from '@atproto/api'
 import { reject } from '../ingest/rejections.ts'
 import type { Rejection } from '../ingest/rejections.ts'
+import { isPlainProfile } from './profile-shape.ts'
 import { checkLexicon, normalizeCreatedAt, recordJson } from './record-checks.ts'
 import type { RecordContext } from './record-checks.ts'
 
@@ -24,8 +25,10 @@ export interface ProfileRow {
 export function indexProfile(ctx: RecordContext, record: unknown): ProfileRow | Rejection {
   // The profile is a singleton: the reference AppView ignores any other key too.
   if (ctx.rkey !== 'self') return reject('invalid_rkey', `profile rkey ${ctx.rkey}`)
-  const invalid = checkLexicon(AppBskyActorProfile.validateRecord, record)
-  if (invalid) return invalid
+  if (!isPlainProfile(record)) {
+    const invalid = checkLexicon(AppBskyActorProfile.validateRecord, record)
+    if (invalid) return invalid
+  }
   const json = recordJson(record)
   if (typeof json !== 'string') return json
   const profile = record as AppBskyActorProfile.Record
