@@ -43,6 +43,11 @@ export class FirehoseService {
   static async create(cfg: FirehoseConfig, deps: FirehoseDeps = {}): Promise<FirehoseService> {
     const logger = deps.logger ?? createFirehoseLogger(cfg.logLevel)
     const database = deps.database ?? (await openDatabase(cfg.db, 'sundial-firehose'))
+    // A connection that dies while checked out (Postgres restarting mid-transaction) emits 'error' on its client;
+    // unheard, that crashes the process. The query in flight fails too, and the writer retries the batch.
+    database.pool.on('connect', (client) => {
+      client.on('error', (err) => logger.warn({ err }, 'postgres connection lost'))
+    })
     if (!deps.database) await migrateToLatest(database.db)
     const registry = deps.registry ?? createMetricsRegistry()
     const bus = deps.bus ?? createBus(cfg.redisUrl)
