@@ -31,8 +31,11 @@ export function createDatabase(opts: DatabaseOptions): Database {
     max: opts.poolSize ?? 10,
     application_name: opts.name ?? 'sundial',
   })
-  // An idle client losing its connection (e.g. a Postgres restart) must not crash the process.
+  // A client losing its connection (e.g. a Postgres restart) must not crash the process: idle clients report on
+  // the pool, clients checked out in a transaction on themselves; the query under way fails and is retried or
+  // reported by its caller.
   pool.on('error', () => undefined)
+  pool.on('connect', (client) => client.on('error', () => undefined))
   const db = new Kysely<DatabaseSchema>({
     dialect: new PostgresDialect({ pool }),
     plugins: [new CamelCasePlugin()],
