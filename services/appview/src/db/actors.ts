@@ -53,49 +53,68 @@ export async function resolveActorDids(db: Db, actors: string[]): Promise<Map<st
 
 /**
  * Actor, profile, counts and the viewer's follow relations for each DID in the relation `dids` (one `did`
- * column), as a SELECT whose columns are named as ActorRow's fields, with the profile record as text.
+ * column), as a SELECT whose columns are named as ActorRow's fields. Callers aggregate it to JSON text and
+ * parse that once (`parseActorsJson`): the db's CamelCasePlugin would otherwise rename snake_case keys inside
+ * profile records.
  * Accounts known to neither the actor nor the profile table are left out.
  *
  * Lookups are per DID (LIMIT 1 laterals): a page names a few dozen accounts, and a hash join over the whole
  * actor table is never the better plan for that, whatever the planner estimates for small tables.
  */
-export function selectActorsForView(dids: RawBuilder<unknown>, viewer: string | null): RawBuilder<unknown> {
+export function selectActorsForView(
+  dids: RawBuilder<unknown>,
+  viewer: string | null,
+  opts: { withCounts?: boolean } = {},
+): RawBuilder<unknown> {
+  // Counts are shown on detailed profiles only; feeds and lists skip their lookup (zeros).
+  const counts = opts.withCounts
+    ? sql`left join lateral (select * from actor_agg where actor_agg.did = d.did limit 1) g on true`
+    : sql`left join (select null::text as did, 0 as followers_count, 0 as follows_count, 0 as posts_count) g on false`
   return sql`
     select d.did, a.handle, a.status, a.pds_endpoint as "pdsEndpoint",
       p.uri as "profileUri", p.cid as "profileCid", p.display_name as "displayName", p.description,
       p.avatar_cid as "avatarCid", p.banner_cid as "bannerCid",
       p.indexed_at as "profileIndexedAt", p.created_at as "profileCreatedAt",
-      -- As text: the db's CamelCasePlugin would rename snake_case keys inside the JSON.
-      p.record_json as "profileJson",
+      p.record as "profileRecord",
       coalesce(g.followers_count, 0) as "followersCount", coalesce(g.follows_count, 0) as "followsCount",
       coalesce(g.posts_count, 0) as "postsCount",
-      (select f.uri from follow f where f.author_did = ${viewer} and f.subject_did = d.did
-        order by f.created_at desc limit 1) as following,
-      (select f.uri from follow f where f.author_did = d.did and f.subject_did = ${viewer}
-        order by f.created_at desc limit 1) as "followedBy"
+      (select f.uri from follow f where f.author_did = ${viewer} and f.subject_did = d.did limit 1) as following,
+      (select f.uri from follow f where f.author_did = d.did and f.subject_did = ${viewer} limit 1) as "followedBy"
     from ${dids} as d
     left join lateral (select * from actor where actor.did = d.did limit 1) a on true
-    left join lateral (
-      select profile.*, profile.record::text as record_json from profile where profile.did = d.did limit 1
-    ) p on true
-    left join lateral (select * from actor_agg where actor_agg.did = d.did limit 1) g on true
+    left join lateral (select * from profile where profile.did = d.did limit 1) p on true
+    ${counts}
     where a.did is not null or p.did is not null
   `
 }
 
-export type ActorViewRow = Omit<ActorRow, 'profileRecord'> & { profileJson: string | null }
-
-export function toActorRow({ profileJson, ...row }: ActorViewRow): ActorRow {
-  return { ...row, profileRecord: profileJson === null ? null : (JSON.parse(profileJson) as unknown) }
+type ActorJson = Omit<ActorRow, 'profileIndexedAt' | 'profileCreatedAt'> & {
+  profileIndexedAt: string | null
+  profileCreatedAt: string | null
 }
 
-/** Accounts for `dids` as views need them, in one round trip. */
-export async function getActorsForView(db: Db, dids: string[], viewer: string | null): Promise<ActorRow[]> {
+/** ActorRows from the JSON array `json_agg` made of `selectActorsForView` rows. */
+export function parseActorsJson(json: string): ActorRow[] {
+  return (JSON.parse(json) as ActorJson[]).map((actor) => ({
+    ...actor,
+    profileIndexedAt: actor.profileIndexedAt === null ? null : new Date(actor.profileIndexedAt),
+    profileCreatedAt: actor.profileCreatedAt === null ? null : new Date(actor.profileCreatedAt),
+  }))
+}
+
+/** Accounts for `dids` as views need them, in one round trip; follower/follow/post counts when `withCounts`. */
+export async function getActorsForView(
+  db: Db,
+  dids: string[],
+  viewer: string | null,
+  opts: { withCounts?: boolean } = {},
+): Promise<ActorRow[]> {
   if (dids.length === 0) return []
-  const { rows } = await sql<ActorViewRow>`
-    ${selectActorsForView(sql`(select unnest(${dids}::text[]) as did)`, viewer)}
+  const { rows } = await sql<{ actors: string }>`
+    with actors as (${selectActorsForView(sql`(select unnest(${dids}::text[]) as did)`, viewer, opts)})
+    select coalesce(json_agg(actors), '[]')::text as actors from actors
   `.execute(db)
-  return rows.map(toActorRow)
+  return parseActorsJson(rows[0].actors)
 }
 
 /** The newest repo revision seen for an account (the `atproto-repo-rev` response header). */

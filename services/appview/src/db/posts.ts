@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { Db } from '@sundial/common'
-import { selectActorsForView, toActorRow } from './actors.ts'
-import type { ActorRow, ActorViewRow } from './actors.ts'
+import { parseActorsJson, selectActorsForView } from './actors.ts'
+import type { ActorRow } from './actors.ts'
 import { paginateDesc } from './pagination.ts'
 import type { TimeCidKey } from './pagination.ts'
 
@@ -96,17 +96,7 @@ export async function getPostsWithAccounts(
       sortAt: new Date(post.sortAt),
     }),
   )
-  type ActorJson = Omit<ActorViewRow, 'profileIndexedAt' | 'profileCreatedAt'> & {
-    profileIndexedAt: string | null
-    profileCreatedAt: string | null
-  }
-  const actors = (JSON.parse(rows[0].actors) as ActorJson[]).map((actor) =>
-    toActorRow({
-      ...actor,
-      profileIndexedAt: actor.profileIndexedAt === null ? null : new Date(actor.profileIndexedAt),
-      profileCreatedAt: actor.profileCreatedAt === null ? null : new Date(actor.profileCreatedAt),
-    }),
-  )
+  const actors = parseActorsJson(rows[0].actors)
   return { posts, actors }
 }
 

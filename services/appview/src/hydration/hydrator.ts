@@ -65,10 +65,14 @@ export class Hydrator {
     return state
   }
 
-  /** Profiles for `dids`, with their counts and the viewer's relations to them. */
-  async hydrateProfiles(dids: string[], viewer: string | null): Promise<HydrationState> {
+  /** Profiles for `dids` with the viewer's relations to them, and their counts when `withCounts`. */
+  async hydrateProfiles(
+    dids: string[],
+    viewer: string | null,
+    opts: { withCounts?: boolean } = {},
+  ): Promise<HydrationState> {
     const state = emptyState(viewer)
-    this.addActors(state, await getActorsForView(this.db, [...new Set(dids)], viewer))
+    this.addActors(state, await getActorsForView(this.db, [...new Set(dids)], viewer, opts))
     return state
   }
 

@@ -17,7 +17,7 @@ export default function (server: Server, ctx: AppContext) {
         const viewer = auth.credentials.viewer
         const did = await resolveActor(ctx, params.actor)
         if (!did) throw new InvalidRequestError('Profile not found')
-        const state = await ctx.hydrator.hydrateProfiles([did], viewer)
+        const state = await ctx.hydrator.hydrateProfiles([did], viewer, { withCounts: true })
         const inactive = state.inactiveActors.get(did)
         if (inactive?.status === 'takendown' || inactive?.status === 'suspended') {
           throw new InvalidRequestError('Account has been suspended', 'AccountTakedown')

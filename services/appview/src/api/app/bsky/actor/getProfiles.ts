@@ -18,7 +18,7 @@ export default function (server: Server, ctx: AppContext) {
         const resolved = await resolveActorDids(ctx.db, params.actors)
         // Requested order, each account once; unknown or inactive accounts are left out.
         const dids = [...new Set(params.actors.flatMap((actor) => resolved.get(actor) ?? []))]
-        const state = await ctx.hydrator.hydrateProfiles(dids, viewer)
+        const state = await ctx.hydrator.hydrateProfiles(dids, viewer, { withCounts: true })
         const profiles = dids.flatMap((did) => ctx.views.profileDetailed(did, state) ?? [])
         return json({ profiles }, await repoRevHeaders(ctx, viewer))
       },
