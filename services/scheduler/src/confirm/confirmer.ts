@@ -25,6 +25,7 @@ const MAX_WANTED_DIDS = 10_000
 const REPLAY_MARGIN_MS = 10_000
 const MAX_REPLAY_MS = 24 * 60 * 60_000
 const FLUSH_DELAY_MS = 5
+const RECHECK_AFTER_REPLAY_MS = 5000
 
 interface PendingOp {
   draftId: string
@@ -69,6 +70,7 @@ export class Confirmer implements ConfirmationTracker {
   private startupTimer: NodeJS.Timeout | undefined
   private rewindTimer: NodeJS.Timeout | undefined
   private rewindTo = Number.POSITIVE_INFINITY
+  private readonly recheckTimers = new Set<NodeJS.Timeout>()
   private stopped = false
   connected = false
 
@@ -109,9 +111,11 @@ export class Confirmer implements ConfirmationTracker {
     const publishing = await publishingOwners(db)
     for (const p of publishing) this.startupDids.add(p.ownerDid)
     const since = Math.min(oldest ?? Infinity, ...publishing.map((p) => p.since.getTime()))
+    // Always start from a cursor, so a reconnect before the first event still resumes where we were instead of
+    // skipping what went by while disconnected.
     const cursorMs = Number.isFinite(since)
       ? Math.max(since - REPLAY_MARGIN_MS, Date.now() - MAX_REPLAY_MS)
-      : undefined
+      : Date.now()
     // Accounts whose interrupted publishes may be recovered by any replica: watch them for a while.
     if (this.startupDids.size > 0) {
       this.startupTimer = setTimeout(
@@ -126,7 +130,7 @@ export class Confirmer implements ConfirmationTracker {
     const jetstream = new Jetstream({
       endpoint: cfg.jetstreamUrl,
       wantedDids: wanted,
-      cursor: cursorMs ? cursorMs * 1000 : undefined,
+      cursor: cursorMs * 1000,
       ws: WebSocket,
     })
     this.sentWanted = wanted.join(',')
@@ -151,6 +155,7 @@ export class Confirmer implements ConfirmationTracker {
     clearTimeout(this.startupTimer)
     clearTimeout(this.flushTimer)
     clearTimeout(this.rewindTimer)
+    for (const t of this.recheckTimers) clearTimeout(t)
     this.flush()
     await this.writes.destroy()
     await this.rechecks.destroy()
@@ -385,11 +390,20 @@ export class Confirmer implements ConfirmationTracker {
     this.deadlineTimer = undefined
     this.deadlineAt = Number.POSITIVE_INFINITY
     const cutoff = Date.now() - this.deps.cfg.confirmTimeoutSeconds * 1000
+    let replayFrom = Number.POSITIVE_INFINITY
     for (const [draftId, d] of this.drafts) {
       if (d.rechecked || d.publishedAt.getTime() > cutoff) continue
       d.rechecked = true
-      this.rechecks.add('recheck', () => this.recheck(draftId, d))
+      replayFrom = Math.min(replayFrom, d.publishedAt.getTime())
+      // Give the replay below a moment to find the commit before asking the PDS.
+      const timer = setTimeout(() => {
+        this.recheckTimers.delete(timer)
+        this.rechecks.add('recheck', () => this.recheck(draftId, d))
+      }, RECHECK_AFTER_REPLAY_MS)
+      this.recheckTimers.add(timer)
     }
+    // Overdue: the live event may have been missed (e.g. a dropped connection). Replay once from before it.
+    if (Number.isFinite(replayFrom)) this.rewind(replayFrom - REPLAY_MARGIN_MS)
     this.planDeadline()
   }
 
