@@ -9,7 +9,7 @@ import { recordCid } from '../records/record-cid.ts'
 import type { JsonRecord } from '../records/record-cid.ts'
 import type { TidGenerator } from '../records/tid.ts'
 import { Recurrence } from '../recurrence/recurrence.ts'
-import type { ScheduleException } from '../recurrence/recurrence.ts'
+import type { PlannedOccurrence, ScheduleException } from '../recurrence/recurrence.ts'
 
 export function newId(): string {
   return randomBytes(12).toString('base64url')
@@ -39,16 +39,37 @@ export async function planNextOccurrence(
   schedule: ScheduleRow,
   opts: { afterOccurrence: Date; notBefore: Date; countFire: boolean },
 ): Promise<DraftRow | null> {
-  const next = recurrenceOf(schedule).next(opts.afterOccurrence, opts.notBefore)
+  const recurrence = recurrenceOf(schedule)
   const fireCount = schedule.fireCount + (opts.countFire ? 1 : 0)
-  if (!next) {
-    await updateSchedule(tx, schedule.id, { status: 'completed', nextOccurrenceAt: null, fireCount })
-    return null
+  let after = opts.afterOccurrence
+  // An occurrence that already has a draft (published earlier, or being published) is passed over.
+  for (let tries = 0; tries < 1000; tries++) {
+    const next = recurrence.next(after, opts.notBefore)
+    if (!next) {
+      await updateSchedule(tx, schedule.id, { status: 'completed', nextOccurrenceAt: null, fireCount })
+      return null
+    }
+    const draft = await insertOccurrence(tx, tids, schedule, next)
+    if (draft) {
+      await updateSchedule(tx, schedule.id, { nextOccurrenceAt: next.publishAt, fireCount })
+      await notifyEarliest(tx, [next.publishAt])
+      return draft
+    }
+    after = next.occurrenceAt
   }
+  throw new Error(`schedule ${schedule.id}: no free occurrence found`)
+}
+
+async function insertOccurrence(
+  tx: DbTx,
+  tids: TidGenerator,
+  schedule: ScheduleRow,
+  next: PlannedOccurrence,
+): Promise<DraftRow | undefined> {
   const record = (next.record ?? (schedule.record as JsonRecord | null)) as JsonRecord | null
   const rkey = tids.next()
   const withType = record ? { ...record, $type: record.$type ?? schedule.collection } : null
-  const draft = await tx
+  return tx
     .insertInto('schedulerDraft')
     .values({
       id: newId(),
@@ -73,9 +94,6 @@ export async function planNextOccurrence(
     )
     .returningAll()
     .executeTakeFirst()
-  await updateSchedule(tx, schedule.id, { nextOccurrenceAt: next.publishAt, fireCount })
-  await notifyEarliest(tx, [next.publishAt])
-  return draft ?? null
 }
 
 /** Drops the schedule's unpublished occurrence (it is re-planned from the changed schedule). */
