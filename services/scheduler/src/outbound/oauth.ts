@@ -97,7 +97,7 @@ export class OAuthFlow implements OAuthSessionSource {
   async finish(params: URLSearchParams): Promise<{ did: string; pdsUrl: string }> {
     const { session } = await this.client.callback(params)
     const info = await session.getTokenInfo(false)
-    const pdsUrl = info.aud
+    const pdsUrl = info.aud.replace(/\/+$/, '')
     await upsertCredential(this.db, { did: session.did, kind: 'oauth', pdsUrl, identifier: null })
     this.log.info({ did: session.did, pdsUrl }, 'oauth authorisation stored')
     return { did: session.did, pdsUrl }

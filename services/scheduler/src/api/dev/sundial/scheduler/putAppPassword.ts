@@ -53,7 +53,7 @@ export default function (server: Server, ctx: AppContext) {
 export async function resolvePds(ctx: AppContext, did: string): Promise<string> {
   try {
     const data = await ctx.idResolver.did.resolveAtprotoData(did, true)
-    return data.pds
+    return data.pds.replace(/\/+$/, '')
   } catch (err) {
     throw new InvalidRequestError(
       `cannot find the PDS of ${did}: ${(err as Error).message}`,
