@@ -62,7 +62,7 @@ describe('scheduler: outbound auth', () => {
     })
     // Nothing secret is stored in the clear.
     const stored = await sql<{
-      value_enc: Buffer
+      valueEnc: Buffer
     }>`select value_enc from scheduler_oauth_session where sub = ${carol.did}`.execute(stack.database.db)
     expect(stored.rows).toHaveLength(1)
     expect(stored.rows[0].valueEnc.toString('latin1')).not.toMatch(/refresh_token|access_token|"d":/)
