@@ -7,7 +7,7 @@
 //   BENCH_POSTS=1000000 BENCH_DATA_DIR=/var/tmp/tl npm run bench:timeline   # smaller; keep the cluster to rerun
 //
 // Last stdout line: {"posts":N,"follows":F,"p50Ms":A,"p99Ms":B,"refP50Ms":C,"refP99Ms":D}
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -249,17 +249,63 @@ function percentile(sorted: number[], p: number): number {
   return Math.round(sorted[Math.max(0, index)] * 100) / 100
 }
 
-async function measure(label: string, calls: number, fn: (i: number) => Promise<unknown>) {
+/**
+ * CPU time spent so far by this process and by the database's backends serving our pool (ms). Latency on a
+ * shared machine swings with other work; CPU per call does not, and bounds the latency on an idle machine.
+ */
+async function cpuMs(db: Db): Promise<number> {
+  const { rows } = await sql<{ pid: number }>`
+    select pid from pg_stat_activity where datname = current_database() and backend_type = 'client backend'
+  `.execute(db)
+  let ticks = 0
+  for (const { pid } of rows) {
+    try {
+      const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ')
+      ticks += Number(fields[11]) + Number(fields[12]) // utime, stime
+    } catch {
+      // not on Linux, or the backend just exited
+    }
+  }
+  const own = process.cpuUsage()
+  return (ticks * 1000) / CLOCK_TICKS + (own.user + own.system) / 1000
+}
+
+/** USER_HZ: /proc reports CPU times in these ticks per second (100 on Linux). */
+const CLOCK_TICKS = 100
+
+interface Measured {
+  p50: number
+  p99: number
+  max: number
+  cpuMsPerCall: number
+}
+
+async function measure(
+  db: Db,
+  label: string,
+  calls: number,
+  fn: (i: number) => Promise<unknown>,
+): Promise<Measured> {
   for (let i = 0; i < Math.min(30, calls); i++) await fn(i) // warm caches and the JIT
   const times: number[] = []
+  const cpuBefore = await cpuMs(db)
   for (let i = 0; i < calls; i++) {
     const start = performance.now()
     await fn(i)
     times.push(performance.now() - start)
   }
+  const cpuMsPerCall = Math.round((((await cpuMs(db)) - cpuBefore) / calls) * 100) / 100
   times.sort((a, b) => a - b)
-  const result = { p50: percentile(times, 50), p99: percentile(times, 99), max: percentile(times, 100) }
-  log(`${label}: p50 ${result.p50} ms, p99 ${result.p99} ms, max ${result.max} ms (${calls} calls)`)
+  const result = {
+    p50: percentile(times, 50),
+    p99: percentile(times, 99),
+    max: percentile(times, 100),
+    cpuMsPerCall,
+  }
+  log(
+    `${label}: p50 ${result.p50} ms, p99 ${result.p99} ms, max ${result.max} ms, ` +
+      `CPU ${cpuMsPerCall} ms per call (${calls} calls)`,
+  )
   return result
 }
 
@@ -332,7 +378,7 @@ async function main() {
         validateResponses: false,
         logLevel: 'warn',
       },
-      { db },
+      { database },
     )
     const ctx = appView.ctx
 
@@ -353,22 +399,22 @@ async function main() {
       return { time: new Date(Number(ms)), cid }
     }
 
-    const first = await measure('sundial getTimeline, first page', CALLS, () =>
+    const first = await measure(db, 'sundial getTimeline, first page', CALLS, () =>
       getTimeline(ctx, { viewer: VIEWER, limit: LIMIT }),
     )
-    const deep = await measure('sundial getTimeline, deep pages', CALLS, (i) =>
+    const deep = await measure(db, 'sundial getTimeline, deep pages', CALLS, (i) =>
       getTimeline(ctx, { viewer: VIEWER, limit: LIMIT, cursor: cursors[i % cursors.length] }),
     )
     const page = await getTimeline(ctx, { viewer: VIEWER, limit: LIMIT })
     if (page.feed.length !== LIMIT)
       throw new Error(`first page has ${page.feed.length} items, expected ${LIMIT}`)
-    const skeleton = await measure('sundial skeleton only (timeline_item range scan)', CALLS, (i) =>
+    const skeleton = await measure(db, 'sundial skeleton only (timeline_item range scan)', CALLS, (i) =>
       getTimelinePage(db, VIEWER, i % 2 ? keyOf(cursors[i % cursors.length]) : undefined, LIMIT),
     )
-    const refFirst = await measure('reference query shape, first page', REF_CALLS, () =>
+    const refFirst = await measure(db, 'reference query shape, first page', REF_CALLS, () =>
       referenceTimeline(db, VIEWER, undefined),
     )
-    const refDeep = await measure('reference query shape, deep pages', REF_CALLS, (i) =>
+    const refDeep = await measure(db, 'reference query shape, deep pages', REF_CALLS, (i) =>
       referenceTimeline(db, VIEWER, keyOf(cursors[i % cursors.length])),
     )
     const { rows: plan } = await sql<{ 'QUERY PLAN': string }>`
@@ -389,7 +435,7 @@ async function main() {
       refFirstPage: refFirst,
       refDeepPages: refDeep,
     }
-    log(JSON.stringify(summary))
+    log(JSON.stringify({ ...summary, loadAverage: os.loadavg().map((l) => Math.round(l * 10) / 10) }))
     const combined = (key: 'p50' | 'p99') => Math.max(...all.map((r) => r[key]))
     const refCombined = (key: 'p50' | 'p99') => Math.max(refFirst[key], refDeep[key])
     process.stdout.write(

@@ -14,7 +14,8 @@ const TIMELINE = 'app.bsky.feed.getTimeline'
 const PROFILE = 'app.bsky.actor.getProfile'
 
 beforeAll(async () => {
-  h = await startHarness(inject('pgAdminUrl'))
+  // This file also covers an AppView given only a query handle (statements not prepared).
+  h = await startHarness(inject('pgAdminUrl'), { queryHandleOnly: true })
   alice = await h.createUser('alice')
   await h.seed.actor(alice.did, alice.handle)
   aliceKey = await h.network.pds.ctx.actorStore.keypair(alice.did)

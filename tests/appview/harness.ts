@@ -48,14 +48,17 @@ export function appViewConfig(
   }
 }
 
-export async function startHarness(
-  pgAdminUrl: string,
-  overrides: Partial<AppViewConfig> = {},
-): Promise<Harness> {
+export interface HarnessOptions {
+  config?: Partial<AppViewConfig>
+  /** Give the AppView only a query handle (no pool), so no statement is prepared. Default false. */
+  queryHandleOnly?: boolean
+}
+
+export async function startHarness(pgAdminUrl: string, opts: HarnessOptions = {}): Promise<Harness> {
   const network = await TestNetworkNoAppView.create({})
   const database = await createTestDatabase(pgAdminUrl, 'appview')
-  const cfg = appViewConfig(await freePort(), network.plc.url, overrides)
-  const appview = await AppView.create(cfg, { db: database.db })
+  const cfg = appViewConfig(await freePort(), network.plc.url, opts.config)
+  const appview = await AppView.create(cfg, opts.queryHandleOnly ? { db: database.db } : { database })
   await appview.start()
   let users = 0
   return {

@@ -55,7 +55,7 @@ beforeAll(async () => {
     { database, serveHttp: false },
   )
   await firehose.start()
-  sundial = await AppView.create(appViewConfig(await freePort(), net.plcUrl), { db: database.db })
+  sundial = await AppView.create(appViewConfig(await freePort(), net.plcUrl), { database })
   await sundial.start()
   for (let i = 0; i < USERS; i++) users.push(await net.createUser(`user${i}`))
 })

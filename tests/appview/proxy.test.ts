@@ -36,7 +36,7 @@ beforeAll(async () => {
     { database, serveHttp: false },
   )
   await firehose.start()
-  sundial = await AppView.create(appViewConfig(port, net.plcUrl), { db: database.db })
+  sundial = await AppView.create(appViewConfig(port, net.plcUrl), { database })
   await sundial.start()
   alice = await net.createUser('alice')
   bob = await net.createUser('bob')

@@ -11,7 +11,7 @@ import {
   migrateToLatest,
   openDatabase,
 } from '@sundial/common'
-import type { Bus, Db } from '@sundial/common'
+import type { Bus, Database, Db } from '@sundial/common'
 import { createDashboardRouter } from '@sundial/dashboard'
 import { schemas as sundialSchemas } from '@sundial/lexicon'
 import express from 'express'
@@ -19,6 +19,7 @@ import { sql } from 'kysely'
 import type { Registry } from 'prom-client'
 import { registerMethods } from './api/index.ts'
 import { AuthVerifier } from './auth.ts'
+import { createPreparingDb } from './db/prepared.ts'
 import { blobRedirectRouter } from './blob-redirect.ts'
 import type { AppViewConfig } from './config.ts'
 import type { AppContext } from './context.ts'
@@ -36,7 +37,12 @@ export { readConfig } from './config.ts'
 export type { AppContext } from './context.ts'
 
 export interface AppViewDeps {
-  /** An open, migrated database (tests, the all-in-one process); otherwise opened from cfg.db and closed by destroy. */
+  /**
+   * An open, migrated database (tests, the all-in-one process); otherwise one is opened from cfg.db and closed
+   * by destroy. Its pool lets the hot reads run as prepared statements.
+   */
+  database?: Database
+  /** Only a query handle: works the same, but every statement is parsed and planned on each call. */
   db?: Db
   /** Shared metrics registry; default a new one. */
   registry?: Registry
@@ -60,12 +66,16 @@ export class AppView {
   static async create(cfg: AppViewConfig, deps: AppViewDeps = {}): Promise<AppView> {
     const logger = deps.logger ?? createAppViewLogger(cfg.logLevel)
     const registry = deps.registry ?? createMetricsRegistry()
-    let db = deps.db
+    let db: Db
     let closeDb = async () => {}
-    if (!db) {
+    if (deps.database) {
+      db = createPreparingDb(deps.database.pool)
+    } else if (deps.db) {
+      db = deps.db
+    } else {
       const database = await openDatabase(cfg.db, 'sundial-appview')
       await migrateToLatest(database.db)
-      db = database.db
+      db = createPreparingDb(database.pool)
       closeDb = () => database.close()
     }
     const metrics = new AppViewMetrics(registry)

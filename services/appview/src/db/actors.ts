@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { RawBuilder } from 'kysely'
 import type { Db } from '@sundial/common'
+import { prepared } from './prepared.ts'
 
 /** An account as far as this index knows it: the actor row and its profile record, either may be missing. */
 export interface ActorRow {
@@ -111,6 +112,7 @@ export async function getActorsForView(
 ): Promise<ActorRow[]> {
   if (dids.length === 0) return []
   const { rows } = await sql<{ actors: string }>`
+    ${prepared}
     with actors as (${selectActorsForView(sql`(select unnest(${dids}::text[]) as did)`, viewer, opts)})
     select coalesce(json_agg(actors), '[]')::text as actors from actors
   `.execute(db)

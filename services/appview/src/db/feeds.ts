@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { Db } from '@sundial/common'
 import { paginateDesc } from './pagination.ts'
+import { prepared } from './prepared.ts'
 import type { TimeCidKey } from './pagination.ts'
 
 /** One feed entry: a post, or a repost of `postUri` by `originatorDid`. */
@@ -38,6 +39,7 @@ export async function getTimelinePage(
 ): Promise<FeedItemRow[]> {
   let qb = db
     .selectFrom('timelineItem as ti')
+    .modifyFront(prepared)
     .innerJoin('post as p', 'p.uri', 'ti.postUri')
     .select(['ti.uri', 'ti.cid', 'ti.type', 'ti.postUri', 'ti.originatorDid', 'ti.sortAt'])
     .where('ti.viewerDid', '=', viewerDid)
@@ -76,6 +78,7 @@ export async function getAuthorFeedPage(
 ): Promise<FeedItemRow[]> {
   let qb = db
     .selectFrom('feedItem as fi')
+    .modifyFront(prepared)
     .innerJoin('post as p', 'p.uri', 'fi.postUri')
     .select(['fi.uri', 'fi.cid', 'fi.type', 'fi.postUri', 'fi.originatorDid', 'fi.sortAt'])
     .where('fi.originatorDid', '=', actorDid)

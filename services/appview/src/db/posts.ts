@@ -3,6 +3,7 @@ import type { Db } from '@sundial/common'
 import { parseActorsJson, selectActorsForView } from './actors.ts'
 import type { ActorRow } from './actors.ts'
 import { paginateDesc } from './pagination.ts'
+import { prepared } from './prepared.ts'
 import type { TimeCidKey } from './pagination.ts'
 
 export interface PostRow {
@@ -50,6 +51,7 @@ export async function getPostsWithAccounts(
   opts: GetPostsOptions,
 ): Promise<PostsWithAccounts> {
   const { rows } = await sql<{ posts: string; actors: string }>`
+    ${prepared}
     with recursive wanted(uri, depth) as (
       select t.uri, 0 from unnest(${uris}::text[]) as t(uri)
       union
