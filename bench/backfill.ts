@@ -12,6 +12,7 @@
 //
 // Last stdout line: {"records":N,"recordsPerSec":X}
 import { spawn } from 'node:child_process'
+import { readFileSync, readdirSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -159,13 +160,80 @@ async function serve(): Promise<void> {
   log(`seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`)
   const served: Served = { plcUrl: net.plcUrl, big: big.did, small }
   process.stdout.write(JSON.stringify(served) + '\n')
-  process.on('SIGTERM', () => void net.close().then(() => process.exit(0)))
+  let closing: Promise<void> | undefined
+  const close = () => (closing ??= net.close().then(() => process.exit(0)))
+  process.on('SIGTERM', () => void close())
+  // Our stdin is the parent's pipe: it ends when the parent exits, however it exits.
+  process.stdin.on('end', () => void close())
+  process.stdin.resume()
 }
 
-async function startNetworkProcess(): Promise<{ served: Served; stop(): Promise<void> }> {
+/** CPU seconds (user + system) of processes, children already reaped included, from /proc. */
+function cpuSeconds(pids: number[]): number {
+  let ticks = 0
+  for (const pid of pids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+      // utime, stime, cutime, cstime: fields 14–17 of stat, counted here from the state field (3).
+      ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])
+    } catch {
+      // exited
+    }
+  }
+  return ticks / 100
+}
+
+/** The Postgres cluster listening on `port`: its postmaster and the backends it forked. */
+function postgresPids(port: number): number[] {
+  const pids = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+  const postmaster = pids.find((pid) => {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      return cmd.includes('postgres') && cmd.includes(`-p\0${port}\0`)
+    } catch {
+      return false
+    }
+  })
+  if (postmaster === undefined) return []
+  return pids.filter((pid) => {
+    try {
+      const parent = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]
+      return pid === postmaster || parent === String(postmaster)
+    } catch {
+      return false
+    }
+  })
+}
+
+interface CpuSplit {
+  worker: number
+  pds: number
+  postgres: number
+}
+
+function cpuNow(networkPid: number, pgPort: number): CpuSplit {
+  const own = process.cpuUsage()
+  return {
+    worker: (own.user + own.system) / 1e6,
+    pds: cpuSeconds([networkPid]),
+    postgres: cpuSeconds(postgresPids(pgPort)),
+  }
+}
+
+function cpuSince(before: CpuSplit, after: CpuSplit): CpuSplit {
+  return {
+    worker: round(after.worker - before.worker),
+    pds: round(after.pds - before.pds),
+    postgres: round(after.postgres - before.postgres),
+  }
+}
+
+async function startNetworkProcess(): Promise<{ served: Served; pid: number; stop(): Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve'], {
     env: process.env,
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'],
   })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const lines = createInterface({ input: child.stdout! })
@@ -175,6 +243,7 @@ async function startNetworkProcess(): Promise<{ served: Served; stop(): Promise<
   })
   return {
     served: JSON.parse(first) as Served,
+    pid: child.pid!,
     async stop() {
       child.kill('SIGTERM')
       await exited
@@ -184,7 +253,8 @@ async function startNetworkProcess(): Promise<{ served: Served; stop(): Promise<
 
 async function main() {
   const network = await startNetworkProcess()
-  const cluster = await startTestCluster(await freePort())
+  const pgPort = await freePort()
+  const cluster = await startTestCluster(pgPort)
   const database = await createTestDatabase(cluster.adminUrl, 'bench_backfill')
   let backfill: Backfill | undefined
   try {
@@ -215,6 +285,7 @@ async function main() {
     let peakRss = 0
     const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100)
 
+    const cpu0 = cpuNow(network.pid, pgPort)
     let started = performance.now()
     await enqueueBackfills(db, [big], 'manual')
     const bigRecords = await waitDone(db, [big])
@@ -223,6 +294,7 @@ async function main() {
       `one account: ${bigRecords} records in ${bigSeconds.toFixed(2)} s = ${Math.round(bigRecords / bigSeconds)} records/s`,
     )
 
+    const cpu1 = cpuNow(network.pid, pgPort)
     started = performance.now()
     await enqueueBackfills(db, small, 'manual')
     const smallRecords = await waitDone(db, small)
@@ -232,6 +304,10 @@ async function main() {
         `${Math.round(smallRecords / smallSeconds)} records/s`,
     )
     clearInterval(rssTimer)
+    const cpu2 = cpuNow(network.pid, pgPort)
+    log(
+      `CPU seconds, one account ${JSON.stringify(cpuSince(cpu0, cpu1))}, many ${JSON.stringify(cpuSince(cpu1, cpu2))}`,
+    )
 
     const timeline = await sql<{
       n: string
@@ -247,12 +323,14 @@ async function main() {
           records: bigRecords,
           seconds: round(bigSeconds),
           recordsPerSec: Math.round(bigRecords / bigSeconds),
+          cpuSec: cpuSince(cpu0, cpu1),
         },
         manyAccounts: {
           accounts: small.length,
           records: smallRecords,
           seconds: round(smallSeconds),
           recordsPerSec: Math.round(smallRecords / smallSeconds),
+          cpuSec: cpuSince(cpu1, cpu2),
         },
         concurrency: cfg.concurrency,
         concurrencyPerHost: cfg.concurrencyPerHost,

@@ -1,8 +1,7 @@
 import { lexToJson } from '@atproto/lex-json'
 import type { Cid } from '@atproto/lex-data'
 import {
-  MST,
-  MemoryBlockstore,
+  ReadableBlockstore,
   cborToLexRecord,
   def,
   ensureV3Commit,
@@ -12,6 +11,8 @@ import {
 import type { BlockMap, Commit } from '@atproto/repo'
 import { COLLECTIONS } from '../ingest/events.ts'
 import type { Collection } from '../ingest/events.ts'
+import { mstLeaves } from './mst-walk.ts'
+import type { MstLeaf } from './mst-walk.ts'
 import { FetchFailure, message } from './pds-client.ts'
 import type { PdsClient, RequestOptions } from './pds-client.ts'
 
@@ -53,13 +54,10 @@ export async function snapshotFromCar(
 ): Promise<RepoSnapshot> {
   let blocks: BlockMap
   let commit: Commit
-  let data: MST
   try {
     const read = await readCarWithRoot(car)
     blocks = read.blocks
-    const storage = new MemoryBlockstore(blocks)
-    commit = ensureV3Commit(await storage.readObj(read.root, def.versionedCommit))
-    data = await MST.load(storage, commit.data)
+    commit = ensureV3Commit(await new BlockMapStore(blocks).readObj(read.root, def.versionedCommit))
   } catch (err) {
     throw new FetchFailure('invalid', `unreadable repo CAR: ${message(err)}`)
   }
@@ -69,18 +67,21 @@ export async function snapshotFromCar(
   }
   const leaves: Array<{ collection: Collection; rkey: string; cid: Cid }> = []
   const uris = new Set<string>()
+  let all: MstLeaf[]
   try {
-    // One pass over every leaf: walkLeavesFrom re-searches the tree per node and is many times slower.
-    for (const leaf of await data.leaves()) {
-      const slash = leaf.key.indexOf('/')
-      const collection = leaf.key.slice(0, slash)
-      if (!WANTED.has(collection)) continue
-      const rkey = leaf.key.slice(slash + 1)
-      leaves.push({ collection: collection as Collection, rkey, cid: leaf.value })
-      uris.add(`at://${did}/${collection}/${rkey}`)
-    }
+    all = mstLeaves(blocks, commit.data)
   } catch (err) {
-    throw new FetchFailure('invalid', `incomplete repo CAR: ${message(err)}`)
+    throw err instanceof FetchFailure
+      ? err
+      : new FetchFailure('invalid', `unreadable repo MST: ${message(err)}`)
+  }
+  for (const leaf of all) {
+    const slash = leaf.key.indexOf('/')
+    const collection = leaf.key.slice(0, slash)
+    if (!WANTED.has(collection)) continue
+    const rkey = leaf.key.slice(slash + 1)
+    leaves.push({ collection: collection as Collection, rkey, cid: leaf.value })
+    uris.add(`at://${did}/${collection}/${rkey}`)
   }
   return {
     rev: commit.rev,
@@ -102,6 +103,25 @@ export async function snapshotFromCar(
         })
       }
     },
+  }
+}
+
+/** Reads straight from the CAR's block map (MemoryBlockstore would copy it, re-parsing every CID). */
+class BlockMapStore extends ReadableBlockstore {
+  constructor(private blocks: BlockMap) {
+    super()
+  }
+
+  async getBytes(cid: Cid): Promise<Uint8Array | null> {
+    return this.blocks.get(cid) ?? null
+  }
+
+  async has(cid: Cid): Promise<boolean> {
+    return this.blocks.has(cid)
+  }
+
+  async getBlocks(cids: Cid[]): Promise<{ blocks: BlockMap; missing: Cid[] }> {
+    return this.blocks.getMany(cids)
   }
 }
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import os from 'node:os'
 import PQueue from 'p-queue'
 import type pg from 'pg'
@@ -165,7 +166,12 @@ export class BackfillWorker {
 
   private async process(job: ClaimedJob): Promise<void> {
     const { metrics, resolver, runner, db, logger } = this.opts
-    const signal = this.abort.signal
+    // One signal per job, so the requests and queue entries of a job hang off it and not off the worker's.
+    const jobAbort = new AbortController()
+    setMaxListeners(0, jobAbort.signal)
+    const stop = () => jobAbort.abort()
+    this.abort.signal.addEventListener('abort', stop, { once: true })
+    const signal = jobAbort.signal
     const started = performance.now()
     let host: string | undefined
     let result: JobResult
@@ -185,6 +191,7 @@ export class BackfillWorker {
       result = failureResult(err)
     } finally {
       if (host !== undefined) this.addHostLoad(host, -1)
+      this.abort.signal.removeEventListener('abort', stop)
     }
     metrics.jobSeconds.observe((performance.now() - started) / 1000)
     await this.settle(job, result)
