@@ -64,7 +64,7 @@ export class Sundial {
       log: logger.child({ component: 'scheduler' }),
     })
     const appview = await AppView.create(cfg.appview, {
-      db: database.db,
+      database,
       bus,
       registry,
       logger: logger.child({ component: 'appview' }),

@@ -38,6 +38,10 @@ export class ServiceAuthVerifier {
       } catch {
         throw new AuthRequiredError('could not resolve the issuer signing key', 'BadJwtIss')
       }
+    }).catch((err: unknown) => {
+      // verifyJwt throws plain errors for undecodable headers or payloads ("Bearer a.b.c"): still a bad token.
+      if (err instanceof AuthRequiredError) throw err
+      throw new AuthRequiredError('malformed jwt', 'BadJwt')
     })
     const did = payload.iss.split('#')[0]
     return { credentials: { type: 'service', did, aud: payload.aud, lxm: payload.lxm } }
