@@ -135,5 +135,20 @@ describe('backfill when a local user follows an account', () => {
     expect(stats).toMatchObject({ pending: '0', running: '0', failed: '0', inFlight: '0', perHost: '{}' })
     const gauge = await sundial.ctx.registry.getSingleMetricAsString('sundial_backfill_jobs')
     expect(gauge).toMatch(/sundial_backfill_jobs\{state="done"} 2/)
+
+    // The worker's LISTEN connection dies: it reconnects, and a job queued afterwards still wakes it.
+    const killed = await sql<{ pid: number }>`
+      select pg_terminate_backend(pid) as pid from pg_stat_activity
+      where datname = current_database() and query like 'listen %'
+    `.execute(db)
+    expect(killed.rows).toHaveLength(1)
+    await waitFor('the worker to listen again', async () => {
+      const { rows } = await sql`
+        select 1 from pg_stat_activity where datname = current_database() and query like 'listen %'
+      `.execute(db)
+      return rows.length === 1
+    })
+    await enqueueBackfill(db, { did: bob.did, reason: 'manual' })
+    await waitForQueueIdle(db, 10_000)
   })
 })

@@ -68,7 +68,7 @@ export class BackfillWorker {
   private dispatchAgain = false
   private wakeTimer: NodeJS.Timeout | undefined
   private leaseTimer: NodeJS.Timeout | undefined
-  private listener: pg.PoolClient | undefined
+  private listener: { client: pg.PoolClient; release(err?: Error): void } | undefined
   private listenRetry: NodeJS.Timeout | undefined
 
   constructor(private opts: BackfillWorkerOptions) {
@@ -279,18 +279,39 @@ export class BackfillWorker {
   }
 
   private async listen(): Promise<void> {
+    let client: pg.PoolClient
     try {
-      const client = await this.opts.pool.connect()
-      client.on('notification', () => this.wake())
-      client.on('error', (err) => {
-        this.opts.logger.warn({ err }, 'backfill listen connection lost')
-        this.dropListener(client, err)
-        this.retryListen()
-      })
-      await client.query(`listen ${BACKFILL_CHANNEL}`)
-      this.listener = client
+      client = await this.opts.pool.connect()
     } catch (err) {
       this.opts.logger.warn({ err }, 'could not listen for backfill jobs; retrying')
+      this.retryListen()
+      return
+    }
+    let released = false
+    const onNotification = () => this.wake()
+    // Every way out releases the connection exactly once and detaches from it, so a later error on the
+    // (by then pooled or closed) connection is no longer ours.
+    const release = (err?: Error) => {
+      if (released) return
+      released = true
+      client.off('notification', onNotification)
+      client.off('error', onError)
+      if (this.listener?.client === client) this.listener = undefined
+      client.release(err ?? undefined)
+    }
+    const onError = (err: Error) => {
+      this.opts.logger.warn({ err }, 'backfill listen connection lost')
+      release(err)
+      this.retryListen()
+    }
+    client.on('notification', onNotification)
+    client.on('error', onError)
+    try {
+      await client.query(`listen ${BACKFILL_CHANNEL}`)
+      this.listener = { client, release }
+    } catch (err) {
+      this.opts.logger.warn({ err }, 'could not listen for backfill jobs; retrying')
+      release(err as Error)
       this.retryListen()
     }
   }
@@ -304,20 +325,15 @@ export class BackfillWorker {
     }, LISTEN_RETRY_MS)
   }
 
-  private dropListener(client: pg.PoolClient, err?: Error): void {
-    if (this.listener === client) this.listener = undefined
-    client.release(err ?? true)
-  }
-
   private async unlisten(): Promise<void> {
-    const client = this.listener
-    if (!client) return
+    const listener = this.listener
+    if (!listener) return
     this.listener = undefined
     try {
-      await client.query(`unlisten ${BACKFILL_CHANNEL}`)
-      client.release()
+      await listener.client.query(`unlisten ${BACKFILL_CHANNEL}`)
+      listener.release()
     } catch (err) {
-      client.release(err as Error)
+      listener.release(err as Error)
     }
   }
 }
