@@ -99,6 +99,7 @@ export class SchedulerService {
       metrics,
       listener,
       fetch: timeoutFetch,
+      instanceId,
       events: { confirmed: (_row, ms) => stats.onConfirmed(ms) },
     })
     const tids = new TidGenerator()

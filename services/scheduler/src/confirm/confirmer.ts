@@ -26,6 +26,8 @@ const REPLAY_MARGIN_MS = 10_000
 const MAX_REPLAY_MS = 24 * 60 * 60_000
 const FLUSH_DELAY_MS = 5
 const RECHECK_AFTER_REPLAY_MS = 5000
+/** Removing accounts from the subscription is not urgent: coalesce it. */
+const SHRINK_DELAY_MS = 1000
 
 interface PendingOp {
   draftId: string
@@ -55,6 +57,10 @@ export interface ConfirmerEvents {
 export class Confirmer implements ConfirmationTracker {
   private readonly pending = new Map<string, PendingOp[]>()
   private readonly drafts = new Map<string, TrackedDraft>()
+  /** Tracked drafts per owner, so "is this account wanted" is a lookup. */
+  private readonly owners = new Map<string, number>()
+  /** Confirmation deadlines in time order (mostly appended in order; a few are inserted). */
+  private readonly deadlines: Array<{ draftId: string; at: number }> = []
   private readonly watchers = new Map<string, number>()
   private readonly startupDids = new Set<string>()
   private readonly recent = new RecentCommits()
@@ -82,6 +88,7 @@ export class Confirmer implements ConfirmationTracker {
       metrics: SchedulerMetrics
       listener: PgListener
       fetch: typeof globalThis.fetch
+      instanceId: string
       events?: Partial<ConfirmerEvents>
     },
   ) {
@@ -99,8 +106,11 @@ export class Confirmer implements ConfirmationTracker {
 
   async start(): Promise<void> {
     const { db, cfg, listener, log } = this.deps
-    await listener.on(CONFIRM_CHANNEL, (draftId) => {
-      if (!this.drafts.has(draftId)) this.writes.add('load-confirmations', () => this.loadDraft(draftId))
+    await listener.on(CONFIRM_CHANNEL, (payload) => {
+      // Another replica published this draft; our own we already track.
+      const [draftId, publisher] = payload.split(' ')
+      if (publisher === this.deps.instanceId || this.drafts.has(draftId)) return
+      this.writes.add('load-confirmations', () => this.loadDraft(draftId))
     })
     listener.onReconnect(() =>
       this.writes.add('reload-confirmations', async () => {
@@ -261,6 +271,8 @@ export class Confirmer implements ConfirmationTracker {
     if (ops.length === 0 || this.drafts.has(draftId)) return
     const newOwner = !this.isWanted(ownerDid)
     this.drafts.set(draftId, { ownerDid, publishedAt, remaining: ops.length, rechecked: false })
+    this.owners.set(ownerDid, (this.owners.get(ownerDid) ?? 0) + 1)
+    this.addDeadline(draftId, publishedAt.getTime() + this.deps.cfg.confirmTimeoutSeconds * 1000)
     for (const op of ops) {
       const p: PendingOp = { draftId, idx: op.idx, action: op.action as PendingOp['action'], cid: op.cid }
       const list = this.pending.get(op.uri)
@@ -320,7 +332,7 @@ export class Confirmer implements ConfirmationTracker {
       // Drop finished drafts, including ones another replica confirmed first.
       for (const s of batch) {
         const d = this.drafts.get(s.draftId)
-        if (d && d.remaining <= 0) this.drafts.delete(s.draftId)
+        if (d && d.remaining <= 0) this.untrack(s.draftId, d)
       }
       this.scheduleOptionsUpdate()
     })
@@ -331,14 +343,34 @@ export class Confirmer implements ConfirmationTracker {
   }
 
   private isWantedOtherwise(did: string): boolean {
-    if (this.startupDids.has(did)) return true
-    for (const d of this.drafts.values()) if (d.ownerDid === did) return true
-    return false
+    return this.startupDids.has(did) || (this.owners.get(did) ?? 0) > 0
+  }
+
+  private untrack(draftId: string, d: TrackedDraft): void {
+    this.drafts.delete(draftId)
+    const n = (this.owners.get(d.ownerDid) ?? 1) - 1
+    if (n > 0) this.owners.set(d.ownerDid, n)
+    else this.owners.delete(d.ownerDid)
+  }
+
+  private addDeadline(draftId: string, at: number): void {
+    const list = this.deadlines
+    if (list.length === 0 || list[list.length - 1].at <= at) {
+      list.push({ draftId, at })
+      return
+    }
+    let lo = 0
+    let hi = list.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (list[mid].at <= at) lo = mid + 1
+      else hi = mid
+    }
+    list.splice(lo, 0, { draftId, at })
   }
 
   private wantedDids(): string[] {
-    const set = new Set<string>([...this.watchers.keys(), ...this.startupDids])
-    for (const d of this.drafts.values()) set.add(d.ownerDid)
+    const set = new Set<string>([...this.watchers.keys(), ...this.startupDids, ...this.owners.keys()])
     return [...set].sort()
   }
 
@@ -369,30 +401,35 @@ export class Confirmer implements ConfirmationTracker {
   /** Shrinking the set is not urgent; coalesce removals. */
   private scheduleOptionsUpdate(): void {
     if (this.optionsTimer || this.stopped) return
-    this.optionsTimer = setTimeout(() => this.sendOptions(), 250)
+    this.optionsTimer = setTimeout(() => this.sendOptions(), SHRINK_DELAY_MS)
   }
 
   private planDeadline(): void {
     if (this.stopped) return
-    let earliest = Number.POSITIVE_INFINITY
-    for (const d of this.drafts.values()) {
-      if (!d.rechecked) earliest = Math.min(earliest, d.publishedAt.getTime())
+    // Drop deadlines of drafts that were confirmed or already re-checked.
+    while (this.deadlines.length > 0) {
+      const head = this.deadlines[0]
+      const d = this.drafts.get(head.draftId)
+      if (d && !d.rechecked) break
+      this.deadlines.shift()
     }
-    if (!Number.isFinite(earliest)) return
-    const at = earliest + this.deps.cfg.confirmTimeoutSeconds * 1000
-    if (this.deadlineTimer && at >= this.deadlineAt) return
+    const head = this.deadlines[0]
+    if (!head) return
+    if (this.deadlineTimer && head.at >= this.deadlineAt) return
     clearTimeout(this.deadlineTimer)
-    this.deadlineAt = at
-    this.deadlineTimer = setTimeout(() => this.onDeadline(), Math.max(0, at - Date.now()))
+    this.deadlineAt = head.at
+    this.deadlineTimer = setTimeout(() => this.onDeadline(), Math.max(0, head.at - Date.now()))
   }
 
   private onDeadline(): void {
     this.deadlineTimer = undefined
     this.deadlineAt = Number.POSITIVE_INFINITY
-    const cutoff = Date.now() - this.deps.cfg.confirmTimeoutSeconds * 1000
+    const now = Date.now()
     let replayFrom = Number.POSITIVE_INFINITY
-    for (const [draftId, d] of this.drafts) {
-      if (d.rechecked || d.publishedAt.getTime() > cutoff) continue
+    while (this.deadlines.length > 0 && this.deadlines[0].at <= now) {
+      const { draftId } = this.deadlines.shift()!
+      const d = this.drafts.get(draftId)
+      if (!d || d.rechecked) continue
       d.rechecked = true
       replayFrom = Math.min(replayFrom, d.publishedAt.getTime())
       // Give the replay below a moment to find the commit before asking the PDS.

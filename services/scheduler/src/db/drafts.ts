@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { Insertable, Selectable, Updateable } from 'kysely'
 import type { Db, DbTx, DraftStatus, SchedulerDraftTable } from '@sundial/common'
+import type { CredentialRow } from './credentials.ts'
 import { WAKE_CHANNEL, notify } from './notify.ts'
 import type { Keyset } from './pagination.ts'
 
@@ -154,6 +155,8 @@ export interface ClaimOptions {
 
 export interface ClaimedDraft extends DraftRow {
   pdsUrl: string | null
+  /** The owner's credential as of the claim (saves a read per draft); null when none is registered. */
+  credential: CredentialRow | null
 }
 
 /**
@@ -163,7 +166,9 @@ export interface ClaimedDraft extends DraftRow {
 export async function claimDueDrafts(db: Db, opts: ClaimOptions): Promise<ClaimedDraft[]> {
   const result = await sql<ClaimedDraft>`
     with due as (
-      select d.id, c.pds_url
+      select d.id, c.pds_url, c.did as cred_did, c.kind as cred_kind, c.identifier as cred_identifier,
+        c.secret_enc as cred_secret_enc, c.session_enc as cred_session_enc, c.status as cred_status,
+        c.last_error as cred_last_error, c.created_at as cred_created_at, c.updated_at as cred_updated_at
       from scheduler_draft d
       left join scheduler_credential c on c.did = d.owner_did
       where d.wake_at is not null
@@ -183,9 +188,49 @@ export async function claimDueDrafts(db: Db, opts: ClaimOptions): Promise<Claime
         updated_at = now()
     from due
     where d.id = due.id
-    returning d.*, due.pds_url
+    returning d.*, due.*
   `.execute(db)
-  return result.rows
+  return result.rows.map((r) => {
+    const {
+      credDid,
+      credKind,
+      credIdentifier,
+      credSecretEnc,
+      credSessionEnc,
+      credStatus,
+      credLastError,
+      ...rest
+    } = r as unknown as ClaimedRow
+    const credential: CredentialRow | null = credDid
+      ? {
+          did: credDid,
+          kind: credKind,
+          pdsUrl: rest.pdsUrl!,
+          identifier: credIdentifier,
+          secretEnc: credSecretEnc,
+          sessionEnc: credSessionEnc,
+          status: credStatus,
+          lastError: credLastError,
+          createdAt: rest.credCreatedAt,
+          updatedAt: rest.credUpdatedAt,
+        }
+      : null
+    const { credCreatedAt: _c, credUpdatedAt: _u, ...draft } = rest
+    return { ...draft, credential }
+  })
+}
+
+type ClaimedRow = DraftRow & {
+  pdsUrl: string | null
+  credDid: string | null
+  credKind: CredentialRow['kind']
+  credIdentifier: string | null
+  credSecretEnc: Buffer | null
+  credSessionEnc: Buffer | null
+  credStatus: CredentialRow['status']
+  credLastError: string | null
+  credCreatedAt: Date
+  credUpdatedAt: Date
 }
 
 /**

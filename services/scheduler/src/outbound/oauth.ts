@@ -1,6 +1,5 @@
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { Agent } from '@atproto/api'
 import { JoseKey, NodeOAuthClient, buildAtprotoLoopbackClientId } from '@atproto/oauth-client-node'
 import type { OAuthClientMetadataInput } from '@atproto/oauth-client-node'
 import type { Db } from '@sundial/common'
@@ -11,6 +10,7 @@ import type { Logger } from '../logger.ts'
 import type { SecretBox } from './encryption.ts'
 import { PgSessionStore, PgStateStore, pgRequestLock } from './oauth-stores.ts'
 import type { OAuthSessionSource } from './outbound-auth.ts'
+import { PdsClient } from './pds-client.ts'
 
 export const OAUTH_SCOPE = 'atproto transition:generic'
 
@@ -103,8 +103,8 @@ export class OAuthFlow implements OAuthSessionSource {
     return { did: session.did, pdsUrl }
   }
 
-  async restoreAgent(did: string): Promise<Agent> {
-    return new Agent(await this.client.restore(did))
+  async restoreClient(did: string): Promise<PdsClient> {
+    return new PdsClient(await this.client.restore(did))
   }
 
   /** Revokes the session at the authorisation server (best effort) and forgets it. */

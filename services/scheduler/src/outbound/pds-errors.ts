@@ -1,4 +1,4 @@
-import { XRPCError } from '@atproto/api'
+import { XRPCError } from '@atproto/xrpc'
 
 export type ErrorClass =
   | { kind: 'transient'; reason: string; retryAt?: Date }

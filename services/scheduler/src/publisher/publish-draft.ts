@@ -1,9 +1,9 @@
-import type { Agent } from '@atproto/api'
-import { lexToJson } from '@atproto/api'
-import { XRPCError } from '@atproto/api'
+import { lexToJson } from '@atproto/lexicon'
+import { XRPCError } from '@atproto/xrpc'
 import type { Db } from '@sundial/common'
 import { getBlobs } from '../db/blobs.ts'
 import type { DraftRow } from '../db/drafts.ts'
+import type { PdsClient } from '../outbound/pds-client.ts'
 import { withBlobMetadata } from '../records/blob-refs.ts'
 import { recordCid } from '../records/record-cid.ts'
 import type { JsonRecord } from '../records/record-cid.ts'
@@ -35,7 +35,7 @@ export type PublishOutcome =
 
 export interface PublishInput {
   db: Db
-  agent: Agent
+  agent: PdsClient
   draft: DraftRow
   /** The record content to publish (already fetched for dynamic schedules). */
   record: JsonRecord | null
@@ -98,7 +98,7 @@ export async function publishToPds(input: PublishInput): Promise<PublishOutcome>
         }
       }
       input.onSend()
-      const res = await agent.com.atproto.repo.applyWrites({
+      const res = await agent.applyWrites({
         repo: did,
         validate: draft.validate ?? undefined,
         writes: writes.map((w) =>
@@ -116,8 +116,8 @@ export async function publishToPds(input: PublishInput): Promise<PublishOutcome>
               },
         ),
       })
-      const committed = !!res.data.commit
-      const results = res.data.results ?? []
+      const committed = !!res.commit
+      const results = res.results ?? []
       const ops = await Promise.all(
         writes.map(async (w, i) => {
           const r = results[i] as { cid?: string } | undefined
@@ -131,14 +131,14 @@ export async function publishToPds(input: PublishInput): Promise<PublishOutcome>
     const [w] = writes
     if (w.action === 'delete') {
       input.onSend()
-      const res = await agent.com.atproto.repo.deleteRecord({
+      const res = await agent.deleteRecord({
         repo: did,
         collection: w.collection,
         rkey: w.rkey,
       })
       return {
         ok: true,
-        ops: [{ action: 'delete', uri: w.uri, cid: null, committed: !!res.data.commit }],
+        ops: [{ action: 'delete', uri: w.uri, cid: null, committed: !!res.commit }],
         record: null,
       }
     }
@@ -158,7 +158,7 @@ export async function publishToPds(input: PublishInput): Promise<PublishOutcome>
     }
     input.onSend()
     try {
-      const res = await agent.com.atproto.repo.putRecord({
+      const res = await agent.putRecord({
         repo: did,
         collection: w.collection,
         rkey: w.rkey,
@@ -169,7 +169,7 @@ export async function publishToPds(input: PublishInput): Promise<PublishOutcome>
       })
       return {
         ok: true,
-        ops: [{ action: w.action, uri: w.uri, cid: res.data.cid, committed: !!res.data.commit }],
+        ops: [{ action: w.action, uri: w.uri, cid: res.cid, committed: !!res.commit }],
         record,
       }
     } catch (err) {
@@ -202,10 +202,8 @@ async function uploadBlobs(input: PublishInput): Promise<Map<string, { mimeType:
   const out = new Map<string, { mimeType: string; size: number }>()
   const blobs = await getBlobs(input.db, input.draft.ownerDid, input.draft.blobCids)
   for (const blob of blobs) {
-    const res = await input.agent.com.atproto.repo.uploadBlob(new Uint8Array(blob.bytes), {
-      encoding: blob.mimeType,
-    })
-    const ref = res.data.blob
+    const res = await input.agent.uploadBlob(new Uint8Array(blob.bytes), blob.mimeType)
+    const ref = res.blob
     if (ref.ref.toString() !== blob.cid) {
       throw new Error(`PDS stored blob ${blob.cid} under a different CID (${ref.ref.toString()})`)
     }
@@ -215,14 +213,14 @@ async function uploadBlobs(input: PublishInput): Promise<Map<string, { mimeType:
 }
 
 async function getRecord(
-  agent: Agent,
+  agent: PdsClient,
   repo: string,
   collection: string,
   rkey: string,
 ): Promise<{ cid: string; value: unknown } | null> {
   try {
-    const res = await agent.com.atproto.repo.getRecord({ repo, collection, rkey })
-    return { cid: res.data.cid ?? '', value: lexToJson(res.data.value) }
+    const res = await agent.getRecord({ repo, collection, rkey })
+    return { cid: res.cid ?? '', value: lexToJson(res.value as never) }
   } catch (err) {
     if (err instanceof XRPCError && (err.error === 'RecordNotFound' || err.status === 404)) return null
     if (err instanceof XRPCError && err.status === 400 && /not found/i.test(err.message)) return null
@@ -231,7 +229,12 @@ async function getRecord(
 }
 
 /** applyWrites is atomic: one of our non-delete writes being there means all are; all-deletes check each. */
-async function alreadyApplied(agent: Agent, did: string, writes: StoredWrite[], ignoreCreatedAt: boolean) {
+async function alreadyApplied(
+  agent: PdsClient,
+  did: string,
+  writes: StoredWrite[],
+  ignoreCreatedAt: boolean,
+) {
   const probe = writes.find((w) => w.action !== 'delete')
   if (probe) {
     const found = await getRecord(agent, did, probe.collection, probe.rkey)
@@ -243,7 +246,7 @@ async function alreadyApplied(agent: Agent, did: string, writes: StoredWrite[], 
   return true
 }
 
-async function opsFromPds(agent: Agent, did: string, writes: StoredWrite[]): Promise<PublishedOp[]> {
+async function opsFromPds(agent: PdsClient, did: string, writes: StoredWrite[]): Promise<PublishedOp[]> {
   return Promise.all(
     writes.map(async (w) => {
       if (w.action === 'delete') return { action: w.action, uri: w.uri, cid: null, committed: true }

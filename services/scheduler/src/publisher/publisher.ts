@@ -1,5 +1,4 @@
 import PQueue from 'p-queue'
-import type { Agent } from '@atproto/api'
 import type { Db } from '@sundial/common'
 import type { SchedulerConfig } from '../config.ts'
 import { claimDueDrafts, nextWakeTimes, releaseLeases } from '../db/drafts.ts'
@@ -10,11 +9,13 @@ import { getSchedule } from '../db/schedules.ts'
 import type { Logger } from '../logger.ts'
 import type { SchedulerMetrics } from '../metrics.ts'
 import type { OutboundAuth } from '../outbound/outbound-auth.ts'
+import type { PdsClient } from '../outbound/pds-client.ts'
 import { backoffDelayMs, classifyPdsError } from '../outbound/pds-errors.ts'
 import type { JsonRecord } from '../records/record-cid.ts'
 import type { TidGenerator } from '../records/tid.ts'
-import { completeFailed, completePublished, completeRetry } from './complete.ts'
+import { completeFailed, completeRetry } from './complete.ts'
 import type { CompletionDeps } from './complete.ts'
+import { CompletionBatcher } from './completion-batcher.ts'
 import { fetchDynamicContent } from './dynamic-content.ts'
 import { publishToPds } from './publish-draft.ts'
 import type { PublishOutcome, PublishedOp } from './publish-draft.ts'
@@ -63,6 +64,7 @@ export class Publisher {
   private draining: Promise<void> | undefined
   private drainRequested = false
   private backlog = false
+  private lastClaimAt = 0
   private stopped = false
   private readonly inFlight = new Map<string, ClaimedDraft>()
   private readonly started = new Set<string>()
@@ -73,6 +75,7 @@ export class Publisher {
   private readonly sleepers = new Set<() => void>()
   private readonly maxInFlight: number
   private readonly completion: CompletionDeps
+  private readonly completions: CompletionBatcher
 
   constructor(private readonly deps: PublisherDeps) {
     this.global = new PQueue({ concurrency: deps.cfg.publishConcurrency })
@@ -83,6 +86,7 @@ export class Publisher {
       leaseOwner: deps.instanceId,
       webhooks: !!deps.cfg.postPublishWebhookUrl,
     }
+    this.completions = new CompletionBatcher(this.completion)
   }
 
   get inFlightCount(): number {
@@ -109,6 +113,7 @@ export class Publisher {
     await this.draining
     const notStarted = [...this.inFlight.keys()].filter((id) => !this.started.has(id))
     await Promise.allSettled([...this.tasks])
+    await this.completions.drained()
     await releaseLeases(this.deps.db, this.deps.instanceId, notStarted).catch((err) =>
       this.deps.log.warn({ err }, 'could not release leases on shutdown'),
     )
@@ -178,6 +183,7 @@ export class Publisher {
         .filter(([, n]) => n >= cfg.publishConcurrencyPerHost * 4)
         .map(([host]) => host)
       const limit = Math.min(free, CLAIM_BATCH)
+      this.lastClaimAt = Date.now()
       const rows = await claimDueDrafts(db, {
         owner: instanceId,
         leaseSeconds: cfg.leaseSeconds,
@@ -186,6 +192,7 @@ export class Publisher {
         excludePdsUrls: saturated,
       })
       if (rows.length > 0) this.deps.tracker.watch([...new Set(rows.map((r) => r.ownerDid))])
+      for (const row of rows) this.deps.outbound.prime(row.ownerDid, row.credential)
       for (const row of rows) this.dispatch(row)
       if (rows.length < limit) {
         this.backlog = saturated.length > 0
@@ -205,6 +212,10 @@ export class Publisher {
     // Rows already due but not claimed are held by another replica's open claim, or wait for a full host
     // queue (whose completions wake us): check back shortly instead of spinning.
     if (at <= Date.now()) at = Date.now() + (contended || this.inFlight.size === 0 ? CONTENDED_RETRY_MS : 250)
+    // A steady stream of due drafts is claimed in rounds half a lookahead apart, each taking what falls due in
+    // the next lookahead window, rather than one claim per draft; every draft is still claimed at least half a
+    // lookahead before it is due. (NOTIFY of a draft due sooner still wakes us at once.)
+    at = Math.max(at, this.lastClaimAt + this.deps.cfg.claimLookaheadMs / 2)
     this.setTimer(at)
   }
 
@@ -292,7 +303,7 @@ export class Publisher {
     const attempt = (recovering: boolean) =>
       publishToPds({
         db: this.deps.db,
-        agent: (auth as { agent: Agent }).agent,
+        agent: (auth as { agent: PdsClient }).agent,
         draft: row,
         record: content.record,
         recovering,
@@ -313,7 +324,12 @@ export class Publisher {
         Math.max(row.createdAt.getTime(), (row.scheduledAt ?? row.createdAt).getTime()) -
           cfg.claimLookaheadMs,
       )
-      const done = await completePublished(this.completion, row, outcome, new Date(), earliestWrite)
+      const done = await this.completions.submit({
+        draft: row,
+        result: outcome,
+        publishedAt: new Date(),
+        earliestWrite,
+      })
       if (!done) {
         metrics.publishes.inc({ result: 'lost_lease' })
         return
