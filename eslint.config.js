@@ -1,7 +1,15 @@
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', '.tmp/', '**/lexicon-gen/**', 'services/appview/src/dashboard/static/**'] },
+  {
+    ignores: [
+      'node_modules/',
+      'data/',
+      '.tmp/',
+      '**/lexicon-gen/**',
+      'services/appview/src/dashboard/static/**',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {
