@@ -172,6 +172,7 @@ export class Confirmer implements ConfirmationTracker {
     this.jetstream?.close()
   }
 
+  /** Counts one watch per entry (pass an account once per draft); `unwatch` releases one. */
   watch(dids: string[]): void {
     let changed = false
     for (const did of dids) {
@@ -214,7 +215,6 @@ export class Confirmer implements ConfirmationTracker {
     } else {
       this.writes.add('load-confirmations', () => this.loadDraft(draft.id))
     }
-    this.unwatch(draft.ownerDid)
   }
 
   /** Reconnects the subscription from an earlier cursor (coalesced); replayed commits are matched as usual. */

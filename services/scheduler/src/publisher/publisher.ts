@@ -25,7 +25,7 @@ export interface ConfirmationTracker {
   /** Narrow-in the Jetstream subscription to these accounts before their writes go out. */
   watch(dids: string[]): void
   unwatch(did: string): void
-  /** A draft was recorded as published: start waiting for its commits. */
+  /** A draft was recorded as published: start waiting for its commits (call before releasing its watch). */
   track(draft: DraftRow, ops: PublishedOp[], landedEarlier: boolean): void
 }
 
@@ -191,7 +191,8 @@ export class Publisher {
         limit,
         excludePdsUrls: saturated,
       })
-      if (rows.length > 0) this.deps.tracker.watch([...new Set(rows.map((r) => r.ownerDid))])
+      // One watch per draft: each is released once when its publish is recorded or given up.
+      if (rows.length > 0) this.deps.tracker.watch(rows.map((r) => r.ownerDid))
       for (const row of rows) this.deps.outbound.prime(row.ownerDid, row.credential)
       for (const row of rows) this.dispatch(row)
       if (rows.length < limit) {
@@ -233,6 +234,8 @@ export class Publisher {
       } catch (err) {
         this.deps.log.error({ err, draftId: row.id }, 'publish task failed')
       } finally {
+        // Released once per claimed draft; a published one stays watched as long as it awaits confirmation.
+        this.deps.tracker.unwatch(row.ownerDid)
         this.inFlight.delete(row.id)
         this.started.delete(row.id)
         const left = (this.perHostPending.get(host) ?? 1) - 1
@@ -336,7 +339,6 @@ export class Publisher {
       }
       metrics.publishes.inc({ result: 'published' })
       if (done.status === 'published') this.deps.tracker.track(done, outcome.ops, !!outcome.landedEarlier)
-      else this.deps.tracker.unwatch(row.ownerDid)
       this.deps.events?.published?.(done, latenessMs)
       return
     }
@@ -354,14 +356,12 @@ export class Publisher {
       const done = await completeRetry(this.completion, row, at, reason)
       metrics.publishes.inc({ result: done ? 'retry' : 'lost_lease' })
       log.info({ draftId: row.id, failures, retryAt: at, reason }, 'publish will be retried')
-      this.deps.tracker.unwatch(row.ownerDid)
       return
     }
     const finalReason = permanent ? reason : `gave up after ${failures} failed attempts: ${reason}`
     const done = await completeFailed(this.completion, row, finalReason, new Date())
     metrics.publishes.inc({ result: done ? 'failed' : 'lost_lease' })
     log.warn({ draftId: row.id, reason: finalReason }, 'publish failed')
-    this.deps.tracker.unwatch(row.ownerDid)
     if (done) this.deps.events?.failed?.(done)
   }
 
