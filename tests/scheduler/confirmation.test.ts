@@ -72,6 +72,17 @@ describe('scheduler: confirmation and the post-publish webhook', () => {
     const confirmed = events.find((e) => e.event === 'confirmed')!.body
     expect(confirmed).toMatchObject({ event: 'confirmed', uri: res.uri, cid: d.publishedCid })
     expect(receiver.refused()).toBe(1)
+
+    // Counted per state for Prometheus, and live numbers for the dashboard on the Bus.
+    const metrics = await (await fetch(`${scheduler.url}/metrics`)).text()
+    expect(metrics).toMatch(/sundial_scheduler_drafts\{status="confirmed"\} [1-9]/)
+    expect(metrics).toMatch(/sundial_scheduler_confirm_latency_seconds_count [1-9]/)
+    expect(metrics).toMatch(/sundial_scheduler_lateness_seconds_count [1-9]/)
+    await expect
+      .poll(async () => Number((await scheduler.service.ctx.bus.getStats('scheduler')).confirmed ?? 0), {
+        timeout: 5000,
+      })
+      .toBeGreaterThan(0)
   })
 
   it('re-checks a publish Jetstream never shows and marks it unconfirmed with what the PDS says', async () => {

@@ -173,6 +173,41 @@ describe('scheduler: schedule → publish → confirm', () => {
     }
   })
 
+  it('takes ALF-style uploads on /blob and publishes the post that uses them', async () => {
+    const bytes = randomPng()
+    const up = await fetch(`${scheduler.url}/blob`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await alice.token('com.atproto.repo.uploadBlob')}`,
+        'content-type': 'image/png',
+      },
+      body: Buffer.from(bytes),
+    })
+    expect(up.status).toBe(200)
+    const { cid, mimeType, size } = (await up.json()) as { cid: string; mimeType: string; size: number }
+    expect(size).toBe(bytes.length)
+    const res = await alice.ok(
+      'com.atproto.repo.createRecord',
+      {
+        repo: alice.did,
+        collection: 'app.bsky.feed.post',
+        record: {
+          ...post('alf style'),
+          embed: {
+            $type: 'app.bsky.embed.images',
+            images: [{ alt: '', image: { $type: 'blob', ref: { $link: cid }, mimeType, size } }],
+          },
+        },
+      },
+      { headers: { 'x-scheduled-at': soon(300) } },
+    )
+    await alice.waitFor(res.draftId as string, ['confirmed'])
+    const blob = await fetch(`${stack.net.pdsUrl}/xrpc/com.atproto.sync.getBlob?did=${alice.did}&cid=${cid}`)
+    expect(blob.status).toBe(200)
+    const anonymous = await fetch(`${scheduler.url}/blob`, { method: 'POST', body: Buffer.from(bytes) })
+    expect(anonymous.status).toBe(401)
+  })
+
   it('publishes applyWrites atomically with fixed keys', async () => {
     const res = await alice.ok(
       'com.atproto.repo.applyWrites',

@@ -1,3 +1,5 @@
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { listAll, sleep, startScheduler, startStack, SchedulerClient } from './harness.ts'
 import type { RunningScheduler, Stack } from './harness.ts'
@@ -8,16 +10,29 @@ describe('scheduler: recurring schedules', () => {
   let stack: Stack
   let scheduler: RunningScheduler
   let alice: SchedulerClient
+  let content: http.Server
+  let contentHost: string
+  const contentRequests: string[] = []
 
   beforeAll(async () => {
     stack = await startStack(inject('pgAdminUrl'))
-    scheduler = await startScheduler(stack)
+    // Dynamic content: a record built at publish time from the occurrence it is asked for.
+    content = http.createServer((req, res) => {
+      contentRequests.push(req.url ?? '')
+      const occurrence = new URL(req.url ?? '/', 'http://x').searchParams.get('occurrence')
+      res.setHeader('content-type', 'application/json')
+      res.end(JSON.stringify({ text: `weather for ${occurrence}`, createdAt: new Date().toISOString() }))
+    })
+    await new Promise<void>((resolve) => content.listen(0, '127.0.0.1', resolve))
+    contentHost = `127.0.0.1:${(content.address() as AddressInfo).port}`
+    scheduler = await startScheduler(stack, { DYNAMIC_CONTENT_ALLOWED_HOSTS: contentHost })
     alice = new SchedulerClient(await stack.net.createUser('alice'), scheduler.url)
     await alice.registerAppPassword()
   })
 
   afterAll(async () => {
     await scheduler?.close()
+    await new Promise((resolve) => content?.close(resolve))
     await stack?.close()
   })
 
@@ -136,6 +151,33 @@ describe('scheduler: recurring schedules', () => {
         })
       ).body.error,
     ).toBe('DraftNotFound')
+  })
+
+  it('fetches dynamic content from an allow-listed URL at publish time', async () => {
+    const occurrence = '2027-06-01T06:00:00.000Z'
+    const created = await alice.ok('dev.sundial.scheduler.createSchedule', {
+      collection: 'app.bsky.feed.post',
+      contentUrl: `http://${contentHost}/today`,
+      rrule: 'FREQ=DAILY;COUNT=2',
+      timezone: 'UTC',
+      start: '2027-06-01T06:00',
+      exceptions: [{ occurrence, moveTo: new Date(Date.now() + 1000).toISOString() }],
+    })
+    const first = (created.schedule as Record<string, unknown>).pendingDraftId as string
+    expect((await alice.draft(first)).record).toBeUndefined()
+    await alice.waitFor(first, ['confirmed'])
+    const posts = await listAll(stack.net, alice.did, 'app.bsky.feed.post')
+    expect(posts.filter((p) => p.value.text === `weather for ${occurrence}`)).toHaveLength(1)
+    expect(contentRequests.some((u) => u.startsWith('/today?occurrence='))).toBe(true)
+
+    const refused = await alice.call('dev.sundial.scheduler.createSchedule', {
+      collection: 'app.bsky.feed.post',
+      contentUrl: 'http://169.254.169.254/latest',
+      rrule: 'FREQ=DAILY',
+      timezone: 'UTC',
+      start: '2027-06-01T06:00',
+    })
+    expect(refused.body.error).toBe('ContentUrlNotAllowed')
   })
 
   it('rejects bad rules with InvalidRecurrence', async () => {

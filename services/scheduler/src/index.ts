@@ -26,6 +26,7 @@ import { OutboundAuth } from './outbound/outbound-auth.ts'
 import { Publisher } from './publisher/publisher.ts'
 import { BackgroundQueue } from './queue.ts'
 import { TidGenerator } from './records/tid.ts'
+import { alfBlobRoutes } from './routes/alf-blob.ts'
 import { healthRoutes } from './routes/health.ts'
 import { oauthRoutes } from './routes/oauth.ts'
 import { triggerRoutes } from './routes/triggers.ts'
@@ -149,6 +150,7 @@ export class SchedulerService {
     app.use(healthRoutes(ctx, registry))
     app.use(triggerRoutes(ctx))
     app.use(oauthRoutes(ctx))
+    app.use(alfBlobRoutes(ctx))
     app.use(createXrpcServer(ctx).xrpc.router)
     return new SchedulerService(ctx, app, stats, !deps.database, !deps.bus)
   }
