@@ -102,14 +102,11 @@ export class JobRunner {
     let carFailure: FetchFailure
     try {
       const car = await client.getRepo(did, this.opts.maxCarBytes, req)
-      try {
-        return await snapshotFromCar(did, home.signingKey, car)
-      } catch (err) {
-        if (!(err instanceof FetchFailure) || !/signature/.test(err.message)) throw err
+      return await snapshotFromCar(did, car, {
+        signingKey: home.signingKey,
         // The signing key may have rotated since the DID document was cached.
-        const fresh = await this.opts.resolver.resolve(did, true)
-        return await snapshotFromCar(did, fresh.signingKey, car)
-      }
+        refresh: async () => (await this.opts.resolver.resolve(did, true)).signingKey,
+      })
     } catch (err) {
       if (req.signal.aborted || !(err instanceof FetchFailure) || err.kind === 'unavailable') throw err
       carFailure = err

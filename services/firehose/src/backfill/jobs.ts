@@ -156,13 +156,22 @@ export async function nextWakeAt(db: Db, owner: string, minAgeMs: number): Promi
   return rows[0]?.at ?? null
 }
 
-export async function countJobsByState(db: Db): Promise<Record<BackfillState, number>> {
-  const { rows } = await sql<{ state: BackfillState; n: string }>`
-    select state, count(*) as n from backfill_job group by state
+/** Jobs waiting and running: the queue proper, small, counted through its partial index. */
+export async function countActiveJobs(db: Db): Promise<{ pending: number; running: number }> {
+  const { rows } = await sql<{ pending: string; running: string }>`
+    select count(*) filter (where state = 'pending') as pending, count(*) filter (where state = 'running') as running
+    from backfill_job where state in ('pending', 'running')
   `.execute(db)
-  const counts: Record<BackfillState, number> = { pending: 0, running: 0, done: 0, failed: 0 }
-  for (const r of rows) counts[r.state] = Number(r.n)
-  return counts
+  return { pending: Number(rows[0].pending), running: Number(rows[0].running) }
+}
+
+/** Finished jobs: one row per account ever backfilled, so counted less often. */
+export async function countFinishedJobs(db: Db): Promise<{ done: number; failed: number }> {
+  const { rows } = await sql<{ done: string; failed: string }>`
+    select count(*) filter (where state = 'done') as done, count(*) filter (where state = 'failed') as failed
+    from backfill_job where state in ('done', 'failed')
+  `.execute(db)
+  return { done: Number(rows[0].done), failed: Number(rows[0].failed) }
 }
 
 /** Local users and everyone they follow: whose history the timelines need. */

@@ -29,7 +29,7 @@ describe('mstLeaves', () => {
     }
     const repo = await Repo.create(storage, DID, keypair, writes)
     const expected = await (await MST.load(storage, repo.commit.data)).leaves()
-    const actual = mstLeaves(storage.blocks, repo.commit.data)
+    const actual = await mstLeaves(storage.blocks, repo.commit.data)
     expect(actual.map((l) => [l.key, l.value.toString()])).toEqual(
       expected.map((l) => [l.key, l.value.toString()]),
     )
@@ -50,6 +50,6 @@ describe('mstLeaves', () => {
     const child = (await root.getEntries()).find((e) => e.isTree())
     expect(child).toBeDefined()
     storage.blocks.delete(await (child as MST).getPointer())
-    expect(() => mstLeaves(storage.blocks, repo.commit.data)).toThrow(FetchFailure)
+    await expect(mstLeaves(storage.blocks, repo.commit.data)).rejects.toThrow(FetchFailure)
   })
 })

@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises'
 import { cborDecode } from '@atproto/lex-cbor'
 import { isCid } from '@atproto/lex-data'
 import type { Cid } from '@atproto/lex-data'
@@ -12,14 +13,14 @@ export interface MstLeaf {
 }
 
 /**
- * Every leaf of a repo's MST, in key order, read synchronously from the CAR's blocks. Same result as
- * `MST.leaves()` from @atproto/repo at a fraction of the cost (no per-node promises, layer hashes or schema
- * objects), which matters when an account has tens of thousands of records. Checks node shapes and that keys
+ * Every leaf of a repo's MST, in key order, read from the CAR's blocks. Same result as `MST.leaves()` from
+ * @atproto/repo at a fraction of the cost (no promise per node, layer hashes or schema objects), which matters
+ * when an account has tens of thousands of records; it lets other work through every few hundred nodes. Checks node shapes and that keys
  * strictly increase; a missing node or a malformed one is an `invalid` fetch.
  */
-export function mstLeaves(blocks: BlockMap, root: Cid): MstLeaf[] {
+export async function mstLeaves(blocks: BlockMap, root: Cid): Promise<MstLeaf[]> {
   const leaves: MstLeaf[] = []
-  walk(blocks, root, leaves, 0)
+  await walk(blocks, root, leaves, 0, { nodes: 0 })
   for (let i = 1; i < leaves.length; i++) {
     if (leaves[i - 1].key >= leaves[i].key) throw malformed('keys out of order')
   }
@@ -27,16 +28,19 @@ export function mstLeaves(blocks: BlockMap, root: Cid): MstLeaf[] {
 }
 
 const MAX_DEPTH = 128
+/** Nodes decoded between two looks at the event loop. */
+const NODES_PER_TURN = 200
 
-function walk(blocks: BlockMap, cid: Cid, out: MstLeaf[], depth: number): void {
+async function walk(blocks: BlockMap, cid: Cid, out: MstLeaf[], depth: number, seen: { nodes: number }) {
   if (depth > MAX_DEPTH) throw malformed('tree too deep')
+  if (++seen.nodes % NODES_PER_TURN === 0) await setImmediate()
   const bytes = blocks.get(cid)
   if (!bytes) throw new FetchFailure('invalid', `repo CAR lacks MST node ${cid.toString()}`)
   const node = cborDecode(bytes) as { l?: unknown; e?: unknown }
   if (typeof node !== 'object' || node === null || !Array.isArray(node.e)) throw malformed('not a node')
   if (node.l !== null) {
     if (!isCid(node.l)) throw malformed('bad left link')
-    walk(blocks, node.l, out, depth + 1)
+    await walk(blocks, node.l, out, depth + 1, seen)
   }
   let last = ''
   for (const entry of node.e as Array<{ p?: unknown; k?: unknown; v?: unknown; t?: unknown }>) {
@@ -47,7 +51,7 @@ function walk(blocks: BlockMap, cid: Cid, out: MstLeaf[], depth: number): void {
     const key = last.slice(0, p) + ascii(k)
     out.push({ key, value: v })
     last = key
-    if (t !== null) walk(blocks, t, out, depth + 1)
+    if (t !== null) await walk(blocks, t, out, depth + 1, seen)
   }
 }
 

@@ -48,30 +48,18 @@ export class PdsClient {
     return { cid: body.cid, rev: body.rev }
   }
 
-  /** The repo as a CAR file; an `invalid` failure when it exceeds `maxBytes` (read it page by page instead). */
-  async getRepo(did: string, maxBytes: number, opts: RequestOptions): Promise<Uint8Array> {
+  /**
+   * The repo as a CAR, streamed as it arrives (so reading it overlaps the download). The stream fails with an
+   * `invalid` FetchFailure past `maxBytes` (read the repo page by page instead), `transient` if the connection drops.
+   */
+  async getRepo(did: string, maxBytes: number, opts: RequestOptions): Promise<AsyncIterable<Uint8Array>> {
     const res = await this.request('com.atproto.sync.getRepo', { did }, opts)
     const declared = Number(res.headers.get('content-length') ?? NaN)
-    if (declared > maxBytes) {
+    if (declared > maxBytes || !res.body) {
       await res.body?.cancel()
       throw new FetchFailure('invalid', `repo CAR of ${declared} bytes exceeds ${maxBytes}`)
     }
-    const chunks: Uint8Array[] = []
-    let total = 0
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        total += chunk.byteLength
-        if (total > maxBytes) throw new FetchFailure('invalid', `repo CAR exceeds ${maxBytes} bytes`)
-        chunks.push(chunk)
-      }
-    } catch (err) {
-      if (err instanceof FetchFailure) {
-        await res.body?.cancel().catch(() => undefined)
-        throw err
-      }
-      throw new FetchFailure('transient', `getRepo body: ${message(err)}`)
-    }
-    return Buffer.concat(chunks, total)
+    return capped(res.body as unknown as AsyncIterable<Uint8Array>, maxBytes)
   }
 
   async listRecords(
@@ -137,6 +125,26 @@ export class PdsClient {
     }
     const retryLater = res.status === 408 || res.status === 429 || (res.status >= 500 && res.status !== 501)
     throw new FetchFailure(retryLater ? 'transient' : 'invalid', text)
+  }
+}
+
+async function* capped(body: AsyncIterable<Uint8Array>, maxBytes: number): AsyncIterable<Uint8Array> {
+  let total = 0
+  const chunks = body[Symbol.asyncIterator]()
+  for (;;) {
+    let next: IteratorResult<Uint8Array>
+    try {
+      next = await chunks.next()
+    } catch (err) {
+      throw new FetchFailure('transient', `getRepo body: ${message(err)}`)
+    }
+    if (next.done) return
+    total += next.value.byteLength
+    if (total > maxBytes) {
+      await chunks.return?.()
+      throw new FetchFailure('invalid', `repo CAR exceeds ${maxBytes} bytes`)
+    }
+    yield next.value
   }
 }
 

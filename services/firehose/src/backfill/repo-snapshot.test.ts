@@ -43,7 +43,11 @@ describe('snapshotFromCar', () => {
   it('verifies the repo and yields exactly the indexed collections, in JSON form', async () => {
     const keypair = await Secp256k1Keypair.create()
     const { car, rev } = await repoCar(keypair)
-    const snapshot = await snapshotFromCar(DID, keypair.did(), car)
+    // Read as it streams in, in small uneven chunks.
+    async function* chunks() {
+      for (let i = 0; i < car.length; i += 333) yield car.subarray(i, i + 333)
+    }
+    const snapshot = await snapshotFromCar(DID, chunks(), { signingKey: keypair.did() })
     expect(snapshot.rev).toBe(rev)
     expect(snapshot.method).toBe('car')
     expect([...snapshot.uris].sort()).toEqual([
@@ -63,11 +67,17 @@ describe('snapshotFromCar', () => {
     const keypair = await Secp256k1Keypair.create()
     const other = await Secp256k1Keypair.create()
     const { car } = await repoCar(keypair)
-    await expect(snapshotFromCar(DID, other.did(), car)).rejects.toThrow(/signature/)
-    await expect(snapshotFromCar('did:plc:zzzzzzzzzzzzzzzzzzzzzzzz', keypair.did(), car)).rejects.toThrow(
-      /is for/,
-    )
-    const cut = snapshotFromCar(DID, keypair.did(), car.slice(0, car.length - 200))
+    await expect(snapshotFromCar(DID, car, { signingKey: other.did() })).rejects.toThrow(/signature/)
+    // A rotated key: the fresh one from the DID document verifies.
+    const refreshed = await snapshotFromCar(DID, car, {
+      signingKey: other.did(),
+      refresh: async () => keypair.did(),
+    })
+    expect(refreshed.uris.size).toBe(4)
+    await expect(
+      snapshotFromCar('did:plc:zzzzzzzzzzzzzzzzzzzzzzzz', car, { signingKey: keypair.did() }),
+    ).rejects.toThrow(/is for/)
+    const cut = snapshotFromCar(DID, car.slice(0, car.length - 200), { signingKey: keypair.did() })
     await expect(cut).rejects.toBeInstanceOf(FetchFailure)
     await expect(cut).rejects.toMatchObject({ kind: 'invalid' })
   })

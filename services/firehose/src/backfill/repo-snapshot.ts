@@ -1,14 +1,16 @@
 import { lexToJson } from '@atproto/lex-json'
 import type { Cid } from '@atproto/lex-data'
+import { setImmediate as yieldToIo } from 'node:timers/promises'
 import {
+  BlockMap,
   ReadableBlockstore,
   cborToLexRecord,
   def,
   ensureV3Commit,
-  readCarWithRoot,
+  readCarStream,
   verifyCommitSig,
 } from '@atproto/repo'
-import type { BlockMap, Commit } from '@atproto/repo'
+import type { Commit } from '@atproto/repo'
 import { COLLECTIONS } from '../ingest/events.ts'
 import type { Collection } from '../ingest/events.ts'
 import { mstLeaves } from './mst-walk.ts'
@@ -42,6 +44,15 @@ export interface RepoSnapshot {
 
 const WANTED = new Set<string>(COLLECTIONS)
 
+export interface SigningKeys {
+  signingKey: string
+  /** A fresh key when the first does not verify (it may have rotated since the DID document was cached). */
+  refresh?: () => Promise<string>
+}
+
+/** Blocks read between two looks at the event loop, so database replies for other jobs are not held up. */
+const BLOCKS_PER_TURN = 500
+
 /**
  * Reads a repo CAR (`com.atproto.sync.getRepo`) and checks it: every block's hash against its CID, the commit's
  * DID, and the commit signature against the account's signing key. The MST rooted in the signed commit then
@@ -49,27 +60,33 @@ const WANTED = new Set<string>(COLLECTIONS)
  */
 export async function snapshotFromCar(
   did: string,
-  signingKey: string,
-  car: Uint8Array,
+  car: Uint8Array | AsyncIterable<Uint8Array>,
+  keys: SigningKeys,
 ): Promise<RepoSnapshot> {
-  let blocks: BlockMap
+  const blocks = new BlockMap()
   let commit: Commit
   try {
-    const read = await readCarWithRoot(car)
-    blocks = read.blocks
-    commit = ensureV3Commit(await new BlockMapStore(blocks).readObj(read.root, def.versionedCommit))
+    const { roots, blocks: read } = await readCarStream(car instanceof Uint8Array ? [car] : car)
+    if (roots.length !== 1) throw new Error(`expected one root, got ${roots.length}`)
+    let n = 0
+    for await (const block of read) {
+      blocks.set(block.cid, block.bytes)
+      if (++n % BLOCKS_PER_TURN === 0) await yieldToIo()
+    }
+    commit = ensureV3Commit(await new BlockMapStore(blocks).readObj(roots[0], def.versionedCommit))
   } catch (err) {
+    if (err instanceof FetchFailure) throw err
     throw new FetchFailure('invalid', `unreadable repo CAR: ${message(err)}`)
   }
   if (commit.did !== did) throw new FetchFailure('invalid', `repo CAR is for ${commit.did}`)
-  if (!(await verifyCommitSig(commit, signingKey))) {
-    throw new FetchFailure('invalid', 'repo commit signature does not verify')
-  }
+  let verified = await verifyCommitSig(commit, keys.signingKey)
+  if (!verified && keys.refresh) verified = await verifyCommitSig(commit, await keys.refresh())
+  if (!verified) throw new FetchFailure('invalid', 'repo commit signature does not verify')
   const leaves: Array<{ collection: Collection; rkey: string; cid: Cid }> = []
   const uris = new Set<string>()
   let all: MstLeaf[]
   try {
-    all = mstLeaves(blocks, commit.data)
+    all = await mstLeaves(blocks, commit.data)
   } catch (err) {
     throw err instanceof FetchFailure
       ? err

@@ -1,3 +1,4 @@
+import { setImmediate as yieldToIo } from 'node:timers/promises'
 import { sql } from 'kysely'
 import type PQueue from 'p-queue'
 import type { Db, DbTx } from '@sundial/common'
@@ -32,6 +33,8 @@ export interface WriteSummary {
   localFollows: FollowChange[]
 }
 
+const DECODE_CHUNK = 250
+
 const DATED: ReadonlySet<string> = new Set([
   'app.bsky.feed.post',
   'app.bsky.feed.repost',
@@ -60,11 +63,23 @@ export class RepoWriter {
     const summary: WriteSummary = { written: 0, deleted: 0, localFollows: [] }
     // Decoding a batch (CPU) overlaps writing the previous one (Postgres): one batch in flight at a time.
     let writing: Promise<void> = Promise.resolve()
+    const flush = async (events: RecordWrite[]) => {
+      await writing
+      writing = this.writeIsolating(snapshot.rev, events, signal).then((result) => {
+        summary.written += result.written
+        summary.localFollows.push(...result.localFollows)
+        metrics.records.inc({ op: 'write' }, result.written)
+      })
+      // Awaited before the next write and after the loop; this only keeps a failure from counting as unhandled.
+      writing.catch(() => undefined)
+    }
     try {
-      for (const batch of snapshot.batches(batchSize)) {
+      let events: RecordWrite[] = []
+      // Decoded a few hundred at a time, looking at the event loop in between, so replies to the database
+      // queries of other jobs (and of this job's previous batch) are not held up behind a long decode.
+      for (const chunk of snapshot.batches(DECODE_CHUNK)) {
         signal.throwIfAborted()
-        const events: RecordWrite[] = []
-        for (const r of batch) {
+        for (const r of chunk) {
           if (cutoff !== undefined && DATED.has(r.collection) && createdBefore(r, cutoff)) continue
           const ev = decodeEvent(toJetstreamEvent(did, snapshot.rev, timeUs, r), r.bytes + 200, {
             maxRecordBytes,
@@ -72,16 +87,13 @@ export class RepoWriter {
           if ('ok' in ev) metrics.invalidRecords.inc({ reason: ev.reason })
           else if (ev.kind === 'write') events.push(ev)
         }
-        await writing
-        if (events.length === 0) continue
-        writing = this.writeIsolating(snapshot.rev, events, signal).then((result) => {
-          summary.written += result.written
-          summary.localFollows.push(...result.localFollows)
-          metrics.records.inc({ op: 'write' }, result.written)
-        })
-        // Awaited before the next write and after the loop; this only keeps a failure from counting as unhandled.
-        writing.catch(() => undefined)
+        if (events.length >= batchSize) {
+          await flush(events)
+          events = []
+        }
+        await yieldToIo()
       }
+      if (events.length > 0) await flush(events)
     } finally {
       // Never leave a write running behind an error (or a stop).
       await writing.catch(() => undefined)
