@@ -315,6 +315,29 @@ describe('scheduler: schedule → publish → confirm', () => {
     expect((await alice.draft(id)).status).toBe('draft')
   })
 
+  it('limits unpublished drafts per account, and a cancelled draft frees its place', async () => {
+    const limited = await startScheduler(stack, { MAX_DRAFTS_PER_USER: '2' })
+    try {
+      const carol = new SchedulerClient(await stack.net.createUser('carol'), limited.url)
+      const make = (text: string) =>
+        carol.call('com.atproto.repo.createRecord', {
+          repo: carol.did,
+          collection: 'app.bsky.feed.post',
+          record: post(text),
+        })
+      const first = await make('one')
+      expect((await make('two')).status).toBe(200)
+      const third = await make('three')
+      expect(third.status).toBe(400)
+      expect(third.body.error).toBe('TooManyDrafts')
+      await carol.ok('dev.sundial.scheduler.deleteDraft', { id: first.body.draftId })
+      expect((await carol.draft(first.body.draftId as string)).status).toBe('cancelled')
+      expect((await make('three again')).status).toBe(200)
+    } finally {
+      await limited.close()
+    }
+  })
+
   it('answers bad input with clear XRPC errors', async () => {
     const bad = async (headers: Record<string, string>, record: unknown = post('x')) =>
       alice.call(
