@@ -115,12 +115,16 @@ export class SchedulerService {
       listener,
       instanceId,
       fetch: timeoutFetch,
-      events: { published: (_row, ms) => stats.onPublished(ms), failed: () => stats.onFailed() },
+      events: {
+        published: (_row, ms) => stats.onPublished(ms),
+        failed: (row) => stats.onFailed(row.lastError ?? 'failed'),
+      },
     })
     stats.attach({
       inFlight: () => publisher.inFlightCount,
       awaitingConfirmation: () => confirmer.awaitingCount,
       wantedDids: () => confirmer.wantedCount,
+      draftCounts: () => countByStatus(db),
     })
     const webhooks = cfg.postPublishWebhookUrl
       ? new WebhookSender({ db, url: cfg.postPublishWebhookUrl, log, metrics, listener, fetch })
@@ -162,6 +166,8 @@ export class SchedulerService {
     await ctx.confirmer.start()
     await ctx.publisher.start()
     await ctx.webhooks?.start()
+    // The dashboard shows the scheduler as soon as it runs, not only after its first publish.
+    this.stats.touch()
     if (opts.listen === false) return undefined
     const server = this.app.listen(ctx.cfg.port)
     await new Promise<void>((resolve, reject) => {
