@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { freePort } from '@sundial/devnet'
 import { bundleLauncher, listAll, prepareScheduler, SchedulerClient, sleep, startStack } from './harness.ts'
@@ -28,6 +29,7 @@ describe('scheduler: kill -9 at random moments', () => {
 
   afterAll(async () => {
     await Promise.all(spawned.map((p) => p.kill()))
+    if (launcher) await rm(launcher, { force: true })
     await stack?.close()
   })
 

@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { freePort } from '@sundial/devnet'
@@ -16,6 +17,7 @@ function counter(text: string, name: string, labels: string): number {
 describe('scheduler: two replicas', () => {
   let stack: Stack
   const children: Array<ReturnType<typeof prepareScheduler>> = []
+  let launcher: string | undefined
 
   beforeAll(async () => {
     stack = await startStack(inject('pgAdminUrl'))
@@ -23,6 +25,7 @@ describe('scheduler: two replicas', () => {
 
   afterAll(async () => {
     await Promise.all(children.map((c) => c.kill()))
+    if (launcher) await rm(launcher, { force: true })
     await stack?.close()
   })
 
@@ -30,7 +33,7 @@ describe('scheduler: two replicas', () => {
     'publishes 1,000 posts due at the same moment exactly once between them',
     { timeout: 200_000 },
     async () => {
-      const launcher = await bundleLauncher()
+      launcher = await bundleLauncher()
       for (const name of ['replica-a', 'replica-b']) {
         children.push(
           prepareScheduler(
