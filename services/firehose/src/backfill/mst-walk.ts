@@ -2,7 +2,7 @@ import { setImmediate } from 'node:timers/promises'
 import { cborDecode } from '@atproto/lex-cbor'
 import { isCid } from '@atproto/lex-data'
 import type { Cid } from '@atproto/lex-data'
-import type { BlockMap } from '@atproto/repo'
+import type { BlockSource } from './car-reader.ts'
 import { FetchFailure } from './pds-client.ts'
 
 export interface MstLeaf {
@@ -18,7 +18,7 @@ export interface MstLeaf {
  * when an account has tens of thousands of records; it lets other work through every few hundred nodes. Checks node shapes and that keys
  * strictly increase; a missing node or a malformed one is an `invalid` fetch.
  */
-export async function mstLeaves(blocks: BlockMap, root: Cid): Promise<MstLeaf[]> {
+export async function mstLeaves(blocks: BlockSource, root: Cid): Promise<MstLeaf[]> {
   const leaves: MstLeaf[] = []
   await walk(blocks, root, leaves, 0, { nodes: 0 })
   for (let i = 1; i < leaves.length; i++) {
@@ -31,7 +31,7 @@ const MAX_DEPTH = 128
 /** Nodes decoded between two looks at the event loop. */
 const NODES_PER_TURN = 200
 
-async function walk(blocks: BlockMap, cid: Cid, out: MstLeaf[], depth: number, seen: { nodes: number }) {
+async function walk(blocks: BlockSource, cid: Cid, out: MstLeaf[], depth: number, seen: { nodes: number }) {
   if (depth > MAX_DEPTH) throw malformed('tree too deep')
   if (++seen.nodes % NODES_PER_TURN === 0) await setImmediate()
   const bytes = blocks.get(cid)

@@ -1,18 +1,10 @@
 import { lexToJson } from '@atproto/lex-json'
 import type { Cid } from '@atproto/lex-data'
-import { setImmediate as yieldToIo } from 'node:timers/promises'
-import {
-  BlockMap,
-  ReadableBlockstore,
-  cborToLexRecord,
-  def,
-  ensureV3Commit,
-  readCarStream,
-  verifyCommitSig,
-} from '@atproto/repo'
+import { cborToLexRecord, def, ensureV3Commit, parseObjByDef, verifyCommitSig } from '@atproto/repo'
 import type { Commit } from '@atproto/repo'
 import { COLLECTIONS } from '../ingest/events.ts'
 import type { Collection } from '../ingest/events.ts'
+import { readRepoCar } from './car-reader.ts'
 import { mstLeaves } from './mst-walk.ts'
 import type { MstLeaf } from './mst-walk.ts'
 import { FetchFailure, message } from './pds-client.ts'
@@ -50,9 +42,6 @@ export interface SigningKeys {
   refresh?: () => Promise<string>
 }
 
-/** Blocks read between two looks at the event loop, so database replies for other jobs are not held up. */
-const BLOCKS_PER_TURN = 500
-
 /**
  * Reads a repo CAR (`com.atproto.sync.getRepo`) and checks it: every block's hash against its CID, the commit's
  * DID, and the commit signature against the account's signing key. The MST rooted in the signed commit then
@@ -63,20 +52,14 @@ export async function snapshotFromCar(
   car: Uint8Array | AsyncIterable<Uint8Array>,
   keys: SigningKeys,
 ): Promise<RepoSnapshot> {
-  const blocks = new BlockMap()
+  const { root, blocks } = await readRepoCar(car instanceof Uint8Array ? once(car) : car)
   let commit: Commit
   try {
-    const { roots, blocks: read } = await readCarStream(car instanceof Uint8Array ? [car] : car)
-    if (roots.length !== 1) throw new Error(`expected one root, got ${roots.length}`)
-    let n = 0
-    for await (const block of read) {
-      blocks.set(block.cid, block.bytes)
-      if (++n % BLOCKS_PER_TURN === 0) await yieldToIo()
-    }
-    commit = ensureV3Commit(await new BlockMapStore(blocks).readObj(roots[0], def.versionedCommit))
+    const bytes = blocks.get(root)
+    if (!bytes) throw new Error('no commit block')
+    commit = ensureV3Commit(parseObjByDef(bytes, root, def.versionedCommit).obj)
   } catch (err) {
-    if (err instanceof FetchFailure) throw err
-    throw new FetchFailure('invalid', `unreadable repo CAR: ${message(err)}`)
+    throw new FetchFailure('invalid', `unreadable repo commit: ${message(err)}`)
   }
   if (commit.did !== did) throw new FetchFailure('invalid', `repo CAR is for ${commit.did}`)
   let verified = await verifyCommitSig(commit, keys.signingKey)
@@ -123,23 +106,8 @@ export async function snapshotFromCar(
   }
 }
 
-/** Reads straight from the CAR's block map (MemoryBlockstore would copy it, re-parsing every CID). */
-class BlockMapStore extends ReadableBlockstore {
-  constructor(private blocks: BlockMap) {
-    super()
-  }
-
-  async getBytes(cid: Cid): Promise<Uint8Array | null> {
-    return this.blocks.get(cid) ?? null
-  }
-
-  async has(cid: Cid): Promise<boolean> {
-    return this.blocks.has(cid)
-  }
-
-  async getBlocks(cids: Cid[]): Promise<{ blocks: BlockMap; missing: Cid[] }> {
-    return this.blocks.getMany(cids)
-  }
+async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
+  yield bytes
 }
 
 /**

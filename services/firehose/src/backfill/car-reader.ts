@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto'
+import { setImmediate as yieldToIo } from 'node:timers/promises'
+import { cborDecode } from '@atproto/lex-cbor'
+import { isCid } from '@atproto/lex-data'
+import type { Cid } from '@atproto/lex-data'
+import { FetchFailure } from './pds-client.ts'
+
+/** Blocks that can be looked up by CID: a CAR's, or @atproto/repo's BlockMap. */
+export interface BlockSource {
+  get(cid: Cid): Uint8Array | undefined
+}
+
+/** A repo CAR's blocks, keyed by the bytes of their CIDs (no CID objects or base32 strings per block). */
+export class RepoBlocks implements BlockSource {
+  private map = new Map<string, Uint8Array>()
+
+  get size(): number {
+    return this.map.size
+  }
+
+  get(cid: Cid): Uint8Array | undefined {
+    return this.map.get(bytesKey(cid.bytes))
+  }
+
+  set(cidBytes: Uint8Array, bytes: Uint8Array): void {
+    this.map.set(bytesKey(cidBytes), bytes)
+  }
+}
+
+function bytesKey(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
+}
+
+/** CIDv1, dag-cbor or raw, sha2-256: the only CIDs a repo holds. 4 bytes of prefix, 32 of digest. */
+const CID_BYTES = 36
+const DAG_CBOR = 0x71
+const RAW = 0x55
+/** Blocks read between two looks at the event loop. */
+const BLOCKS_PER_TURN = 500
+
+/**
+ * Reads a repo CAR as it streams in, checking every block against its CID (sha-256 of the bytes). Does what
+ * `readCarStream` from @atproto/repo does, several times faster: no promise per byte, no CID object per block.
+ * Throws an `invalid` FetchFailure on anything malformed; errors of the source (the network) pass through.
+ */
+export async function readRepoCar(
+  source: AsyncIterable<Uint8Array>,
+): Promise<{ root: Cid; blocks: RepoBlocks }> {
+  const chunks = source[Symbol.asyncIterator]()
+  let buf: Buffer = Buffer.alloc(0)
+  let pos = 0
+  let ended = false
+  /** Makes `n` bytes available from `pos`; false at the end of the stream. */
+  const have = async (n: number): Promise<boolean> => {
+    while (buf.length - pos < n) {
+      if (ended) return false
+      const next = await chunks.next()
+      if (next.done) {
+        ended = true
+        return false
+      }
+      buf = Buffer.concat([buf.subarray(pos), next.value])
+      pos = 0
+    }
+    return true
+  }
+  /** A section's length prefix; undefined at a clean end of the stream. */
+  const sectionLength = async (): Promise<number | undefined> => {
+    let value = 0
+    for (let i = 0; ; i++) {
+      if (!(await have(i + 1))) {
+        if (i === 0) return undefined
+        throw invalid('truncated length')
+      }
+      const byte = buf[pos + i]
+      value += (byte & 0x7f) * 2 ** (7 * i)
+      if (byte < 0x80) {
+        pos += i + 1
+        return value
+      }
+      if (i >= 7) throw invalid('length too long')
+    }
+  }
+
+  const headerLength = await sectionLength()
+  if (headerLength === undefined || !(await have(headerLength))) throw invalid('no header')
+  const header = decodeHeader(buf.subarray(pos, pos + headerLength))
+  pos += headerLength
+
+  const blocks = new RepoBlocks()
+  for (let n = 1; ; n++) {
+    const length = await sectionLength()
+    if (length === undefined) break
+    if (length < CID_BYTES || !(await have(length))) throw invalid('truncated block')
+    const cid = buf.subarray(pos, pos + CID_BYTES)
+    const bytes = buf.subarray(pos + CID_BYTES, pos + length)
+    pos += length
+    if (cid[0] !== 1 || (cid[1] !== DAG_CBOR && cid[1] !== RAW) || cid[2] !== 0x12 || cid[3] !== 0x20) {
+      throw invalid('unsupported CID')
+    }
+    if (!createHash('sha256').update(bytes).digest().equals(cid.subarray(4))) {
+      throw invalid('a block does not match its CID')
+    }
+    blocks.set(cid, bytes)
+    if (n % BLOCKS_PER_TURN === 0) await yieldToIo()
+  }
+  return { root: header, blocks }
+}
+
+function decodeHeader(bytes: Uint8Array): Cid {
+  let header: unknown
+  try {
+    header = cborDecode(bytes)
+  } catch {
+    throw invalid('unreadable header')
+  }
+  const { version, roots } = (header ?? {}) as { version?: unknown; roots?: unknown }
+  if (version !== 1 || !Array.isArray(roots) || roots.length !== 1 || !isCid(roots[0])) {
+    throw invalid('header must be version 1 with one root')
+  }
+  return roots[0]
+}
+
+function invalid(why: string): FetchFailure {
+  return new FetchFailure('invalid', `malformed repo CAR: ${why}`)
+}
