@@ -84,19 +84,24 @@ describe('firehose crash safety', () => {
       BACKFILL_ENABLED: 'false',
     }
     const random = prng(options.seed)
+    const kills = 12
+    const span = expected.lastTimeUs - expected.firstTimeUs
     const killedAt: number[] = []
-    while (killedAt.length < 12) {
-      const before = (await storedCursor(database.db)) ?? 0
+    while (killedAt.length < kills) {
+      // Each run is killed somewhere in its own slice of the stream, so every kill lands mid-stream however fast
+      // the firehose is: once the stored cursor passes a random point of the slice, a random few milliseconds
+      // more put the kill anywhere (decoding, mid-batch, mid-transaction, between commits).
+      const slice = killedAt.length
+      const threshold = expected.firstTimeUs + Math.floor(((slice + random()) / (kills + 1)) * span)
       const run = startFirehose(env)
-      // Let it get going (boot, connect, first commits), then kill it at a random point of its work.
       await waitFor(
-        async () => ((await storedCursor(database.db)) ?? 0) > before || run.child.exitCode !== null,
-        'the firehose commits after a restart',
+        async () => ((await storedCursor(database.db)) ?? 0) >= threshold || run.child.exitCode !== null,
+        `the firehose passes ${threshold} after restart ${slice}`,
         60_000,
-        10,
+        5,
       )
       expect(run.child.exitCode, run.output.join('')).toBeNull()
-      await new Promise((resolve) => setTimeout(resolve, 50 + random() * 1200))
+      await new Promise((resolve) => setTimeout(resolve, random() * 150))
       run.child.kill('SIGKILL')
       expect((await run.exited).signal).toBe('SIGKILL')
       killedAt.push((await storedCursor(database.db)) ?? 0)

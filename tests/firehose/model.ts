@@ -14,7 +14,8 @@ interface Row {
 
 export interface ExpectedStream {
   state: IndexedState
-  /** time_us of the last frame, valid or not. */
+  /** time_us of the first and last frames, valid or not. */
+  firstTimeUs: number
   lastTimeUs: number
   validEvents: number
   malformed: Map<string, number>
@@ -39,10 +40,12 @@ export function expectedState(items: Iterable<SyntheticItem>): ExpectedStream {
     return a
   }
   const malformed = new Map<string, number>()
+  let firstTimeUs = 0
   let lastTimeUs = 0
   let validEvents = 0
 
   for (const item of items) {
+    if (firstTimeUs === 0) firstTimeUs = item.time_us
     lastTimeUs = item.time_us
     if (item.kind === 'malformed') {
       malformed.set(item.reason, (malformed.get(item.reason) ?? 0) + 1)
@@ -190,5 +193,5 @@ export function expectedState(items: Iterable<SyntheticItem>): ExpectedStream {
   }
   for (const [uri, counts] of postAgg) state.postAgg.set(uri, aggKey(...counts))
   for (const [did, counts] of actorAgg) state.actorAgg.set(did, aggKey(...counts))
-  return { state, lastTimeUs, validEvents, malformed }
+  return { state, firstTimeUs, lastTimeUs, validEvents, malformed }
 }

@@ -9,7 +9,7 @@ import type { Logger } from '../logger.ts'
 import type { BackfillConfig } from './config.ts'
 import { GapDetector, recoverGap } from './gap.ts'
 import { JobRunner } from './job-runner.ts'
-import { accountsNeverQueued } from './jobs.ts'
+import { accountsNeverQueued, failedTimelineAccounts } from './jobs.ts'
 import { BackfillMetrics } from './metrics.ts'
 import { RepoResolver } from './resolver.ts'
 import { RepoWriter } from './repo-writer.ts'
@@ -106,15 +106,15 @@ export class Backfill {
       await recoverGap(db, this.metrics, this.logger, 'startup', { cursor: stored, ageHours })
     }
     // Accounts whose wake-up was lost (a crash between a follow's commit and its queueing, an appview that made
-    // a local user without queueing its onboarding) are queued now.
+    // a local user without queueing its onboarding) are queued now, and accounts that gave up get another round.
     const never = await accountsNeverQueued(db)
     await enqueueBackfills(db, never.users, 'onboard')
     await enqueueBackfills(db, never.followed, 'follow')
-    if (never.users.length + never.followed.length > 0) {
-      this.logger.info(
-        { users: never.users.length, followed: never.followed.length },
-        'queued missing backfills',
-      )
+    const failed = await failedTimelineAccounts(db)
+    await enqueueBackfills(db, failed, 'manual')
+    if (never.users.length + never.followed.length + failed.length > 0) {
+      const counts = { users: never.users.length, followed: never.followed.length, failed: failed.length }
+      this.logger.info(counts, 'queued missing backfills and retried failed ones')
     }
     this.unsubscribe.push(
       await bus.subscribe(CHANNELS.localFollow, (message) => {

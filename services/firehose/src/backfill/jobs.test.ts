@@ -5,6 +5,7 @@ import { createTestDatabase, dropDatabase } from '@sundial/devnet'
 import type { TestDatabase } from '@sundial/devnet'
 import {
   claimJobs,
+  failedTimelineAccounts,
   finishJob,
   nextWakeAt,
   reclaimExpiredLeases,
@@ -90,5 +91,40 @@ describe('backfill job queue', () => {
     const young = await nextWakeAt(db, 'worker-c', 60_000)
     expect(young!.getTime() - Date.now()).toBeGreaterThan(50_000)
     expect(await claimJobs(db, 'worker-c', 5, 30, [], 0)).toHaveLength(1)
+  })
+
+  it('offers failed accounts that local timelines draw on for another round, once', async () => {
+    const db = database.db
+    const user = did(5)
+    const followed = did(6)
+    const stranger = did(7)
+    await db
+      .insertInto('localUser')
+      .values({ did: user, timelineBuiltAt: null, completeSince: null })
+      .execute()
+    await db
+      .insertInto('follow')
+      .values({
+        uri: `at://${user}/app.bsky.graph.follow/3kaaaaaaaaaa2`,
+        cid: 'bafyreib2rxk3rh6kzwq',
+        authorDid: user,
+        subjectDid: followed,
+        createdAt: new Date(),
+        rev: null,
+      })
+      .execute()
+    await enqueueBackfills(db, [user, followed, stranger], 'follow')
+    const jobs = await claimJobs(db, 'worker-f', 5, 30, [], 0)
+    const mine = jobs.filter((j) => [user, followed, stranger].includes(j.did))
+    expect(mine).toHaveLength(3)
+    for (const job of mine) {
+      await db
+        .transaction()
+        .execute((tx) => finishJob(tx, job, 'worker-f', { state: 'failed', error: 'gone' }))
+    }
+    expect((await failedTimelineAccounts(db)).sort()).toEqual([user, followed].sort())
+    // Once queued again, they are no longer offered.
+    await enqueueBackfills(db, [user, followed], 'manual')
+    expect(await failedTimelineAccounts(db)).toEqual([])
   })
 })

@@ -198,6 +198,18 @@ export async function accountsNeverQueued(db: Db): Promise<{ users: string[]; fo
   return { users: users.rows.map((r) => r.did), followed: followed.rows.map((r) => r.did) }
 }
 
+/** Accounts local timelines draw on whose backfill gave up: a restart gives them another round of attempts. */
+export async function failedTimelineAccounts(db: Db): Promise<string[]> {
+  const { rows } = await sql<{ did: string }>`
+    select j.did from backfill_job j
+    where j.state = 'failed'
+      and not exists (select 1 from backfill_job a where a.did = j.did and a.state in ('pending', 'running'))
+      and (j.did in (select did from local_user)
+        or j.did in (select f.subject_did from follow f join local_user lu on lu.did = f.author_did))
+  `.execute(db)
+  return rows.map((r) => r.did)
+}
+
 /** Accounts `did` follows that have no successful backfill (or every one of them when `all`). */
 export async function followsToBackfill(db: Db | DbTx, did: string, all: boolean): Promise<string[]> {
   const { rows } = await sql<{ did: string }>`
