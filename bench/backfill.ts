@@ -8,11 +8,21 @@
 //
 // BACKFILL_CONCURRENCY / BACKFILL_CONCURRENCY_PER_HOST / BACKFILL_BATCH_SIZE apply as in the service (defaults
 // 8 / 4 / 2000). The local network (PLC + PDS) runs in a child process (this file with --serve), as a PDS is
-// another machine in production; seeding it (applyWrites in batches of 200) is not timed.
+// another machine in production; seeding it (applyWrites in batches of 200) is not timed, and the clock starts
+// only once the network is quiet (its Jetstream relay has emitted every seeded commit). Each run starts a fresh
+// network and a fresh Postgres: nothing is kept between runs.
 //
-// Last stdout line: {"records":N,"recordsPerSec":X}
+// Each clock runs from enqueueing the jobs until every job is done; a job is marked done only after its records
+// committed. The rows are then counted in post/repost/like/follow/profile (and the viewer's timeline) and must be
+// exactly what was seeded, or the run fails. BENCH_PG_STATS=1 also prints Postgres's time per statement
+// (pg_stat_statements), and a worker CPU profile comes from running this file under `node --cpu-prof`.
+//
+// Last stdout line: {"records":N,"recordsPerSec":X}, X being the slower of the two runs.
 import { spawn } from 'node:child_process'
-import { readFileSync, readdirSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -20,19 +30,22 @@ import { fileURLToPath } from 'node:url'
 import { sql } from 'kysely'
 import {
   createBus,
+  createDatabase,
   createLogger,
   createMetricsRegistry,
   enqueueBackfills,
   registerLocalUser,
+  startEmbeddedPostgres,
 } from '@sundial/common'
 import type { Db } from '@sundial/common'
 import { createTestDatabase, freePort, startDevNetwork, startTestCluster } from '@sundial/devnet'
-import type { DevUser } from '@sundial/devnet'
+import type { DevUser, TestCluster } from '@sundial/devnet'
 import { Backfill, readBackfillConfig } from '@sundial/firehose'
 
 const BIG = intEnv('BENCH_BIG', 10_000)
 const ACCOUNTS = intEnv('BENCH_ACCOUNTS', 100)
 const RECORDS = intEnv('BENCH_RECORDS', 1_000)
+const PG_STATS = process.env.BENCH_PG_STATS === '1'
 
 function intEnv(name: string, fallback: number): number {
   const raw = process.env[name]
@@ -122,6 +135,55 @@ async function seed(user: DevUser, total: number, subjects: Array<{ uri: string;
   return created.filter((r) => r.uri.includes('/app.bsky.feed.post/'))
 }
 
+interface RowCounts {
+  posts: number
+  reposts: number
+  likes: number
+  follows: number
+  profiles: number
+}
+
+/** What `accounts` accounts seeded with `total` records each hold, per table. */
+function seededRows(total: number, accounts: number): RowCounts {
+  const { posts, reposts, likes, follows } = mix(total, true)
+  return {
+    posts: posts * accounts,
+    reposts: reposts * accounts,
+    likes: likes * accounts,
+    follows: follows * accounts,
+    profiles: accounts,
+  }
+}
+
+async function countRows(db: Db, dids: string[]): Promise<RowCounts> {
+  const { rows } = await sql<Record<keyof RowCounts, string>>`
+    select
+      (select count(*) from post where author_did = any(${dids}::text[])) as posts,
+      (select count(*) from repost where author_did = any(${dids}::text[])) as reposts,
+      (select count(*) from "like" where author_did = any(${dids}::text[])) as likes,
+      (select count(*) from follow where author_did = any(${dids}::text[])) as follows,
+      (select count(*) from profile where did = any(${dids}::text[])) as profiles
+  `.execute(db)
+  const r = rows[0]
+  return {
+    posts: Number(r.posts),
+    reposts: Number(r.reposts),
+    likes: Number(r.likes),
+    follows: Number(r.follows),
+    profiles: Number(r.profiles),
+  }
+}
+
+/** The records now in the tables, which must be exactly the seeded ones; their number. */
+async function verifyRows(db: Db, dids: string[], perAccount: number): Promise<number> {
+  const found = await countRows(db, dids)
+  const seeded = seededRows(perAccount, dids.length)
+  if (JSON.stringify(found) !== JSON.stringify(seeded)) {
+    throw new Error(`stored rows ${JSON.stringify(found)} differ from the seeded ${JSON.stringify(seeded)}`)
+  }
+  return found.posts + found.reposts + found.likes + found.follows + found.profiles
+}
+
 async function waitDone(db: Db, dids: string[]): Promise<number> {
   for (;;) {
     const { rows } = await sql<{ done: string; failed: string; records: string }>`
@@ -157,6 +219,9 @@ async function serve(): Promise<void> {
     await seed(user, RECORDS, subjects)
     small.push(user.did)
   }
+  // The Jetstream relay works through the seeded commits after the writes return: wait until it has emitted
+  // them all, so the PDS side is idle when the clock starts.
+  await net.sync(600_000)
   log(`seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`)
   const served: Served = { plcUrl: net.plcUrl, big: big.did, small }
   process.stdout.write(JSON.stringify(served) + '\n')
@@ -230,6 +295,60 @@ function cpuSince(before: CpuSplit, after: CpuSplit): CpuSplit {
   }
 }
 
+/**
+ * The run's Postgres cluster; for BENCH_PG_STATS with pg_stat_statements preloaded, which takes a restart once
+ * the setting is made.
+ */
+async function startCluster(port: number): Promise<TestCluster> {
+  if (!PG_STATS) return startTestCluster(port)
+  const dir = await mkdtemp(path.join(existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'sundial-pg-'))
+  const dataDir = path.join(dir, 'cluster')
+  const first = await startEmbeddedPostgres({ dataDir, port, database: 'postgres' })
+  const admin = createDatabase({ url: first.url })
+  await sql`alter system set shared_preload_libraries = 'pg_stat_statements'`.execute(admin.db)
+  await admin.close()
+  await first.stop()
+  const running = await startEmbeddedPostgres({ dataDir, port, database: 'postgres' })
+  return {
+    adminUrl: running.url,
+    async stop() {
+      await running.stop()
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Postgres's execution time per statement over a run (pg_stat_statements), printed on stderr. */
+class StatementStats {
+  private constructor(private db: Db) {}
+
+  static async create(db: Db): Promise<StatementStats> {
+    await sql`create extension if not exists pg_stat_statements`.execute(db)
+    const stats = new StatementStats(db)
+    await stats.reset()
+    return stats
+  }
+
+  async reset(): Promise<void> {
+    await sql`select pg_stat_statements_reset()`.execute(this.db)
+  }
+
+  async report(label: string): Promise<void> {
+    const { rows } = await sql<{ query: string; calls: string; ms: string; rows: string }>`
+      select left(regexp_replace(query, '\s+', ' ', 'g'), 150) as query, calls,
+        round(total_exec_time::numeric) as ms, rows
+      from pg_stat_statements
+      where dbid = (select oid from pg_database where datname = current_database())
+      order by total_exec_time desc limit 20
+    `.execute(this.db)
+    const total = rows.reduce((n, r) => n + Number(r.ms), 0)
+    log(`Postgres execution time by statement, ${label} (top 20: ${total} ms)`)
+    for (const r of rows)
+      log(`  ${r.ms.padStart(7)} ms ${r.calls.padStart(6)} calls ${r.rows.padStart(8)} rows  ${r.query}`)
+    await this.reset()
+  }
+}
+
 async function startNetworkProcess(): Promise<{ served: Served; pid: number; stop(): Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve'], {
     env: process.env,
@@ -254,7 +373,7 @@ async function startNetworkProcess(): Promise<{ served: Served; pid: number; sto
 async function main() {
   const network = await startNetworkProcess()
   const pgPort = await freePort()
-  const cluster = await startTestCluster(pgPort)
+  const cluster = await startCluster(pgPort)
   const database = await createTestDatabase(cluster.adminUrl, 'bench_backfill')
   let backfill: Backfill | undefined
   try {
@@ -285,20 +404,31 @@ async function main() {
     let peakRss = 0
     const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100)
 
+    const pgStats = PG_STATS ? await StatementStats.create(db) : undefined
     const cpu0 = cpuNow(network.pid, pgPort)
     let started = performance.now()
     await enqueueBackfills(db, [big], 'manual')
-    const bigRecords = await waitDone(db, [big])
+    const bigJobRecords = await waitDone(db, [big])
     const bigSeconds = (performance.now() - started) / 1000
+    const bigRecords = await verifyRows(db, [big], BIG)
+    if (bigJobRecords !== bigRecords)
+      throw new Error(`the job counted ${bigJobRecords} records, not ${bigRecords}`)
+    await pgStats?.report('one account')
     log(
       `one account: ${bigRecords} records in ${bigSeconds.toFixed(2)} s = ${Math.round(bigRecords / bigSeconds)} records/s`,
     )
 
     const cpu1 = cpuNow(network.pid, pgPort)
+    await pgStats?.reset()
     started = performance.now()
     await enqueueBackfills(db, small, 'manual')
-    const smallRecords = await waitDone(db, small)
+    const smallJobRecords = await waitDone(db, small)
     const smallSeconds = (performance.now() - started) / 1000
+    const smallRecords = await verifyRows(db, small, RECORDS)
+    if (smallJobRecords !== smallRecords) {
+      throw new Error(`the jobs counted ${smallJobRecords} records, not ${smallRecords}`)
+    }
+    await pgStats?.report('many accounts')
     log(
       `${small.length} accounts at once: ${smallRecords} records in ${smallSeconds.toFixed(2)} s = ` +
         `${Math.round(smallRecords / smallSeconds)} records/s`,
@@ -312,33 +442,39 @@ async function main() {
     const timeline = await sql<{
       n: string
     }>`select count(*) as n from timeline_item where viewer_did = ${viewer}`.execute(db)
-    log(
-      `viewer timeline: ${timeline.rows[0].n} items; worker process peak RSS ${Math.round(peakRss / 1048576)} MB`,
-    )
+    const items = Number(timeline.rows[0].n)
+    const seeded = [seededRows(BIG, 1), seededRows(RECORDS, small.length)]
+    const feedItems = seeded.reduce((n, s) => n + s.posts + s.reposts, 0)
+    if (items !== feedItems) throw new Error(`the viewer's timeline has ${items} items, not ${feedItems}`)
+    log(`viewer timeline: ${items} items; worker process peak RSS ${Math.round(peakRss / 1048576)} MB`)
     const records = bigRecords + smallRecords
     const seconds = bigSeconds + smallSeconds
+    const bigRate = Math.round(bigRecords / bigSeconds)
+    const smallRate = Math.round(smallRecords / smallSeconds)
     process.stdout.write(
       JSON.stringify({
         bigAccount: {
           records: bigRecords,
           seconds: round(bigSeconds),
-          recordsPerSec: Math.round(bigRecords / bigSeconds),
+          recordsPerSec: bigRate,
           cpuSec: cpuSince(cpu0, cpu1),
         },
         manyAccounts: {
           accounts: small.length,
           records: smallRecords,
           seconds: round(smallSeconds),
-          recordsPerSec: Math.round(smallRecords / smallSeconds),
+          recordsPerSec: smallRate,
           cpuSec: cpuSince(cpu1, cpu2),
         },
         concurrency: cfg.concurrency,
         concurrencyPerHost: cfg.concurrencyPerHost,
         batchSize: cfg.batchSize,
         peakRssMb: Math.round(peakRss / 1048576),
+        overallRecordsPerSec: Math.round(records / seconds),
       }) + '\n',
     )
-    process.stdout.write(JSON.stringify({ records, recordsPerSec: Math.round(records / seconds) }) + '\n')
+    // The slower of the two runs, so neither can hide behind the other.
+    process.stdout.write(JSON.stringify({ records, recordsPerSec: Math.min(bigRate, smallRate) }) + '\n')
   } finally {
     await backfill?.stop()
     await database.close()
