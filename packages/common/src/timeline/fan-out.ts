@@ -94,12 +94,22 @@ export async function registerLocalUser(db: Db, did: string): Promise<LocalUserR
       .returning('did')
       .executeTakeFirst()
     if (!inserted) return { created: false }
+    // One set-based insert: the viewer and each account they follow (duplicate follow records collapse in the
+    // union), then that account's items through the feed_item (originator, sort) index. The lateral subquery
+    // is kept per account (`offset 0` stops Postgres flattening it): written as `originator = me or
+    // originator in (follows)` it became a filter over every feed item, 15 s at 10M posts.
     await sql`
       insert into timeline_item (viewer_did, uri, cid, type, post_uri, originator_did, sort_at)
       select ${did}, fi.uri, fi.cid, fi.type, fi.post_uri, fi.originator_did, fi.sort_at
-      from feed_item fi
-      where fi.originator_did = ${did}
-         or fi.originator_did in (select f.subject_did from follow f where f.author_did = ${did})
+      from (
+        select ${did}::text as did
+        union
+        select f.subject_did from follow f where f.author_did = ${did}
+      ) s
+      cross join lateral (
+        select fi.uri, fi.cid, fi.type, fi.post_uri, fi.originator_did, fi.sort_at
+        from feed_item fi where fi.originator_did = s.did offset 0
+      ) fi
       on conflict (viewer_did, uri) do nothing
     `.execute(tx)
     await tx.updateTable('localUser').set({ timelineBuiltAt: new Date() }).where('did', '=', did).execute()
