@@ -103,6 +103,49 @@ export function parseActorsJson(json: string): ActorRow[] {
   }))
 }
 
+type BasicActorTuple = [
+  string,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  unknown,
+  string | null,
+  string | null,
+]
+
+/**
+ * ActorRows for basic profile views from the `actors` column of a post hydration statement: the profile
+ * record is reduced to its self-labels (with its createdAt); description, banner, indexedAt and counts are
+ * left empty.
+ */
+export function parseBasicActorsJson(json: string): ActorRow[] {
+  return (JSON.parse(json) as BasicActorTuple[]).map((t) => ({
+    did: t[0],
+    handle: t[1],
+    status: t[2],
+    pdsEndpoint: t[3],
+    profileUri: t[4],
+    profileCid: t[5],
+    profileRecord: t[9] ?? null,
+    displayName: t[6],
+    description: null,
+    avatarCid: t[7],
+    bannerCid: null,
+    profileIndexedAt: null,
+    profileCreatedAt: t[8] === null ? null : new Date(t[8]),
+    followersCount: 0,
+    followsCount: 0,
+    postsCount: 0,
+    following: t[10],
+    followedBy: t[11],
+  }))
+}
+
 /** Accounts for `dids` as views need them, in one round trip; follower/follow/post counts when `withCounts`. */
 export async function getActorsForView(
   db: Db,

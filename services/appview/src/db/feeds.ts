@@ -1,6 +1,9 @@
 import { sql } from 'kysely'
 import type { Db } from '@sundial/common'
 import { paginateDesc } from './pagination.ts'
+import { LEVEL0_COLUMNS, parsePostsJson, postHydrationTail } from './posts.ts'
+import type { PostsWithAccounts } from './posts.ts'
+import { parseBasicActorsJson } from './actors.ts'
 import { prepared } from './prepared.ts'
 import type { TimeCidKey } from './pagination.ts'
 
@@ -55,6 +58,66 @@ export async function getTimelinePage(
   if (filters.since) qb = qb.where('ti.sortAt', '>=', filters.since)
   if (filters.until) qb = qb.where('ti.sortAt', '<', filters.until)
   return paginateDesc(qb, { time: 'ti.sortAt', cid: 'ti.cid' }, key, limit).execute()
+}
+
+export interface HydratedTimelinePage extends PostsWithAccounts {
+  items: FeedItemRow[]
+}
+
+/**
+ * getTimelinePage and the hydration of its items (getPostsWithAccounts with reply context, the originators as
+ * extra accounts) in one statement: one round trip, and the page's posts come from the range scan's own join
+ * instead of being looked up again.
+ */
+export async function getHydratedTimelinePage(
+  db: Db,
+  viewerDid: string,
+  key: TimeCidKey | undefined,
+  limit: number,
+  filters: TimelineFilters = {},
+): Promise<HydratedTimelinePage> {
+  const where = [sql`ti.viewer_did = ${viewerDid}::text`]
+  if (key) where.push(sql`(ti.sort_at, ti.cid) < (${key.time.toISOString()}::timestamptz, ${key.cid}::text)`)
+  if (filters.excludeReposts) where.push(sql`ti.type = 'post'`)
+  if (filters.excludeReplies) where.push(sql`(p.reply_parent is null or ti.type = 'repost')`)
+  if (filters.langs && filters.langs.length > 0) {
+    where.push(
+      sql`exists (select 1 from unnest(p.langs) l where lower(split_part(l, '-', 1)) = any(${filters.langs}::text[]))`,
+    )
+  }
+  if (filters.since) where.push(sql`ti.sort_at >= ${filters.since.toISOString()}::timestamptz`)
+  if (filters.until) where.push(sql`ti.sort_at < ${filters.until.toISOString()}::timestamptz`)
+  const { rows } = await sql<{ items: string; posts: string; actors: string }>`
+    ${prepared}
+    with recursive page as materialized (
+      select ti.uri as item_uri, ti.cid as item_cid, ti.type, ti.originator_did, ti.sort_at as item_sort_at,
+        p.uri, p.cid, p.author_did, p.record, p.reply_root, p.reply_parent, p.embed_uri, p.sort_at
+      from timeline_item ti join post p on p.uri = ti.post_uri
+      where ${sql.join(where, sql` and `)}
+      order by ti.sort_at desc, ti.cid desc
+      limit ${limit}::int
+    ), l0 as (
+      select distinct on (uri) ${LEVEL0_COLUMNS} from page
+    ), extra as (
+      select originator_did as did from page
+    ), ${postHydrationTail({ viewer: viewerDid, withReplyContext: true })},
+    (
+      select coalesce(json_agg(json_build_array(item_uri, item_cid, type, uri, originator_did, item_sort_at)
+        order by item_sort_at desc, item_cid desc), '[]')
+      from page
+    )::text as items
+  `.execute(db)
+  const items = (
+    JSON.parse(rows[0].items) as [string, string, 'post' | 'repost', string, string, string][]
+  ).map((t) => ({
+    uri: t[0],
+    cid: t[1],
+    type: t[2],
+    postUri: t[3],
+    originatorDid: t[4],
+    sortAt: new Date(t[5]),
+  }))
+  return { items, posts: parsePostsJson(rows[0].posts), actors: parseBasicActorsJson(rows[0].actors) }
 }
 
 export type AuthorFeedFilter =

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { Db } from '@sundial/common'
-import { parseActorsJson, selectActorsForView } from './actors.ts'
+import { parseBasicActorsJson } from './actors.ts'
 import type { ActorRow } from './actors.ts'
 import { paginateDesc } from './pagination.ts'
 import { prepared } from './prepared.ts'
@@ -34,8 +34,139 @@ export interface GetPostsOptions {
 
 export interface PostsWithAccounts {
   posts: PostRow[]
-  /** Authors of every post, the accounts replies answered (grandparent authors), and the extra DIDs asked for. */
+  /**
+   * Authors of every post, the accounts replies answered (grandparent authors), and the extra DIDs asked for,
+   * with what a basic profile view shows (no description, banner or counts; the profile record reduced to its
+   * self-labels).
+   */
   actors: ActorRow[]
+}
+
+/** Level-0 post columns, in this order, of the `l0` relation a hydration statement starts from. */
+export const LEVEL0_COLUMNS = sql.raw(
+  'uri, cid, author_did, record, reply_root, reply_parent, embed_uri, sort_at',
+)
+
+/**
+ * The common tail of a post hydration statement. Expects CTEs `l0` (the posts asked for, LEVEL0_COLUMNS, one row
+ * per uri) and `extra(did)` (accounts shown beside them, e.g. reposters) before it; adds the reply roots and
+ * parents of `l0` (when asked), the posts they embed down to `embedDepth`, counts, the viewer's like and repost
+ * of each, and every account shown. Set-based: each table is read once with `= any(array)` (one index scan per
+ * table, not one nested probe per row), and each account once however many posts it wrote. Ends with the two
+ * output columns `posts` and `actors`, JSON arrays of arrays (see parsePostsJson and parseBasicActorsJson).
+ */
+export function postHydrationTail(opts: GetPostsOptions) {
+  const viewer = sql`${opts.viewer}::text`
+  const embedDepth = sql`${opts.embedDepth ?? 2}::int`
+  return sql`
+    ctx as (
+      select r.uri, min(r.depth) as depth
+      from l0 cross join lateral (values (l0.reply_parent, 0), (l0.reply_root, 0), (l0.embed_uri, 1)) as r(uri, depth)
+      where r.uri is not null and (r.depth > 0 or ${opts.withReplyContext ?? false}::bool) and r.depth <= ${embedDepth}
+        and not exists (select 1 from l0 x where x.uri = r.uri)
+      group by r.uri
+    ), more(uri, depth, cid, author_did, record, reply_root, reply_parent, embed_uri, sort_at) as (
+      select p.uri, c.depth, p.cid, p.author_did, p.record, p.reply_root, p.reply_parent, p.embed_uri, p.sort_at
+      from post p join ctx c on c.uri = p.uri
+      where p.uri = any(array(select uri from ctx))
+      union all
+      select p.uri, m.depth + 1, p.cid, p.author_did, p.record, p.reply_root, p.reply_parent, p.embed_uri, p.sort_at
+      from more m join post p on p.uri = m.embed_uri
+      where m.depth < ${embedDepth} and m.embed_uri is not null
+    ), posts as materialized (
+      select ${LEVEL0_COLUMNS} from l0
+      union all
+      select distinct on (uri) ${LEVEL0_COLUMNS} from more m
+      where not exists (select 1 from l0 x where x.uri = m.uri)
+    ), post_uris as (
+      select array_agg(uri) as uris from posts
+    ), agg as (
+      select a.uri, a.reply_count, a.repost_count, a.like_count, a.quote_count
+      from post_agg a where a.uri = any((select uris from post_uris)::text[])
+    ), vlike as (
+      select distinct on (l.subject_uri) l.subject_uri, l.uri
+      from "like" l where l.author_did = ${viewer} and l.subject_uri = any((select uris from post_uris)::text[])
+    ), vrepost as (
+      select distinct on (r.subject_uri) r.subject_uri, r.uri
+      from repost r where r.author_did = ${viewer} and r.subject_uri = any((select uris from post_uris)::text[])
+    ), accounts as (
+      select array_agg(distinct d.did) as dids from (
+        select author_did as did from posts
+        union all
+        select split_part(substr(reply_parent, 6), '/', 1) from posts where reply_parent is not null
+        union all
+        select did from extra
+      ) d
+    ), actor_rows as (
+      select a.did, a.handle, a.status, a.pds_endpoint
+      from actor a where a.did = any((select dids from accounts)::text[])
+    ), profile_rows as (
+      select p.did, p.uri, p.cid, p.display_name, p.avatar_cid, p.created_at,
+        -- Basic views read only the self-labels (and the record's createdAt they are stamped with).
+        case when p.record ? 'labels' then jsonb_build_object('labels', p.record -> 'labels',
+          'createdAt', p.record -> 'createdAt') end as labels
+      from profile p where p.did = any((select dids from accounts)::text[])
+    ), following as (
+      select distinct on (f.subject_did) f.subject_did as did, f.uri
+      from follow f where f.author_did = ${viewer} and f.subject_did = any((select dids from accounts)::text[])
+    ), followed_by as (
+      select distinct on (f.author_did) f.author_did as did, f.uri
+      from follow f where f.author_did = any((select dids from accounts)::text[]) and f.subject_did = ${viewer}
+    )
+    select (
+      select coalesce(json_agg(json_build_array(p.uri, p.cid, p.author_did, p.record, p.reply_root, p.reply_parent,
+        p.embed_uri, p.sort_at, a.reply_count, a.repost_count, a.like_count, a.quote_count, vl.uri, vr.uri)), '[]')
+      from posts p
+      left join agg a on a.uri = p.uri
+      left join vlike vl on vl.subject_uri = p.uri
+      left join vrepost vr on vr.subject_uri = p.uri
+    )::text as posts, (
+      select coalesce(json_agg(json_build_array(d.did, a.handle, a.status, a.pds_endpoint, pr.uri, pr.cid,
+        pr.display_name, pr.avatar_cid, pr.created_at, pr.labels, fo.uri, fb.uri)), '[]')
+      from unnest((select dids from accounts)) as d(did)
+      left join actor_rows a on a.did = d.did
+      left join profile_rows pr on pr.did = d.did
+      left join following fo on fo.did = d.did
+      left join followed_by fb on fb.did = d.did
+      where a.did is not null or pr.did is not null
+    )::text as actors`
+}
+
+type PostTuple = [
+  string,
+  string,
+  string,
+  unknown,
+  string | null,
+  string | null,
+  string | null,
+  string,
+  number | null,
+  number | null,
+  number | null,
+  number | null,
+  string | null,
+  string | null,
+]
+
+/** PostRows from the `posts` column of a statement ending in postHydrationTail. */
+export function parsePostsJson(json: string): PostRow[] {
+  return (JSON.parse(json) as PostTuple[]).map((t) => ({
+    uri: t[0],
+    cid: t[1],
+    authorDid: t[2],
+    record: t[3],
+    replyRoot: t[4],
+    replyParent: t[5],
+    embedUri: t[6],
+    sortAt: new Date(t[7]),
+    replyCount: t[8] ?? 0,
+    repostCount: t[9] ?? 0,
+    likeCount: t[10] ?? 0,
+    quoteCount: t[11] ?? 0,
+    viewerLike: t[12],
+    viewerRepost: t[13],
+  }))
 }
 
 /**
@@ -52,54 +183,13 @@ export async function getPostsWithAccounts(
 ): Promise<PostsWithAccounts> {
   const { rows } = await sql<{ posts: string; actors: string }>`
     ${prepared}
-    with recursive wanted(uri, depth) as (
-      select t.uri, 0 from unnest(${uris}::text[]) as t(uri)
-      union
-      select ctx.uri, 0
-      from post p cross join lateral (values (p.reply_parent), (p.reply_root)) as ctx(uri)
-      where ${opts.withReplyContext ?? false} and ctx.uri is not null and p.uri = any(${uris}::text[])
-    ), embedded(uri, depth) as (
-      select uri, depth from wanted
-      union
-      select p.embed_uri, e.depth + 1
-      from embedded e join post p on p.uri = e.uri
-      where e.depth < ${opts.embedDepth ?? 2} and p.embed_uri is not null
-    ), posts as materialized (
-      select p.uri, p.cid, p.author_did as "authorDid", p.record, p.reply_root as "replyRoot",
-        p.reply_parent as "replyParent", p.embed_uri as "embedUri", p.sort_at as "sortAt",
-        coalesce(a.reply_count, 0) as "replyCount", coalesce(a.repost_count, 0) as "repostCount",
-        coalesce(a.like_count, 0) as "likeCount", coalesce(a.quote_count, 0) as "quoteCount",
-        vl.uri as "viewerLike", vr.uri as "viewerRepost"
-      from (select distinct uri from embedded) e
-      join post p on p.uri = e.uri
-      left join post_agg a on a.uri = p.uri
-      left join lateral (
-        select l.uri from "like" l where l.author_did = ${opts.viewer} and l.subject_uri = p.uri limit 1
-      ) vl on true
-      left join lateral (
-        select r.uri from repost r where r.author_did = ${opts.viewer} and r.subject_uri = p.uri limit 1
-      ) vr on true
-    ), accounts as (
-      select "authorDid" as did from posts
-      union
-      select split_part(substr("replyParent", 6), '/', 1) from posts where "replyParent" is not null
-      union
-      select unnest(${extraDids}::text[])
-    ), actors as (
-      ${selectActorsForView(sql`accounts`, opts.viewer)}
-    )
-    -- Both lists as JSON text: parsed here, so records keep their keys exactly.
-    select (select coalesce(json_agg(posts), '[]') from posts)::text as posts,
-      (select coalesce(json_agg(actors), '[]') from actors)::text as actors
+    with recursive l0 as (
+      select ${LEVEL0_COLUMNS} from post where uri = any(${uris}::text[])
+    ), extra as (
+      select unnest(${extraDids}::text[]) as did
+    ), ${postHydrationTail(opts)}
   `.execute(db)
-  const posts = (JSON.parse(rows[0].posts) as (Omit<PostRow, 'sortAt'> & { sortAt: string })[]).map(
-    (post) => ({
-      ...post,
-      sortAt: new Date(post.sortAt),
-    }),
-  )
-  const actors = parseActorsJson(rows[0].actors)
-  return { posts, actors }
+  return { posts: parsePostsJson(rows[0].posts), actors: parseBasicActorsJson(rows[0].actors) }
 }
 
 /** A post's ancestors up to `parentHeight` levels, nearest first, following reply_parent. */

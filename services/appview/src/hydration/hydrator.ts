@@ -1,7 +1,9 @@
 import type { Db } from '@sundial/common'
 import { getActorsForView } from '../db/actors.ts'
 import type { ActorRow } from '../db/actors.ts'
-import type { FeedItemRow } from '../db/feeds.ts'
+import { getHydratedTimelinePage } from '../db/feeds.ts'
+import type { FeedItemRow, TimelineFilters } from '../db/feeds.ts'
+import type { TimeCidKey } from '../db/pagination.ts'
 import { getPostsWithAccounts } from '../db/posts.ts'
 import type { PostRow } from '../db/posts.ts'
 
@@ -38,17 +40,7 @@ export class Hydrator {
 
   /** Feed items: their posts with reply context and embeds, the reposts, and every account shown. */
   async hydrateFeedItems(items: FeedItemRow[], viewer: string | null): Promise<HydrationState> {
-    const state = emptyState(viewer)
-    for (const item of items) {
-      if (item.type !== 'repost') continue
-      state.reposts.set(item.uri, {
-        uri: item.uri,
-        cid: item.cid,
-        authorDid: item.originatorDid,
-        subjectUri: item.postUri,
-        sortAt: item.sortAt,
-      })
-    }
+    const state = feedState(items, viewer)
     await this.load(
       state,
       items.map((i) => i.postUri),
@@ -56,6 +48,23 @@ export class Hydrator {
       true,
     )
     return state
+  }
+
+  /**
+   * A local user's timeline page and its hydration, fetched together (getHydratedTimelinePage): the same items
+   * and state as getTimelinePage followed by hydrateFeedItems, in one round trip.
+   */
+  async timelinePage(
+    viewer: string,
+    key: TimeCidKey | undefined,
+    limit: number,
+    filters?: TimelineFilters,
+  ): Promise<{ items: FeedItemRow[]; state: HydrationState }> {
+    const { items, posts, actors } = await getHydratedTimelinePage(this.db, viewer, key, limit, filters)
+    const state = feedState(items, viewer)
+    for (const post of posts) state.posts.set(post.uri, post)
+    this.addActors(state, actors)
+    return { items, state }
   }
 
   /** Posts shown as full post views (getPosts, threads). */
@@ -107,6 +116,22 @@ export class Hydrator {
       }
     }
   }
+}
+
+/** State for feed items before their posts are loaded: the reposts, which the item rows fully describe. */
+function feedState(items: FeedItemRow[], viewer: string | null): HydrationState {
+  const state = emptyState(viewer)
+  for (const item of items) {
+    if (item.type !== 'repost') continue
+    state.reposts.set(item.uri, {
+      uri: item.uri,
+      cid: item.cid,
+      authorDid: item.originatorDid,
+      subjectUri: item.postUri,
+      sortAt: item.sortAt,
+    })
+  }
+  return state
 }
 
 function placeholderActor(did: string): ActorRow {

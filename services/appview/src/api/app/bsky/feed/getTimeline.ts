@@ -3,7 +3,6 @@ import type { AppBskyFeedGetTimeline } from '@atproto/api'
 import type { Server } from '@atproto/xrpc-server'
 import type { ViewerAuth } from '../../../../auth.ts'
 import type { AppContext } from '../../../../context.ts'
-import { getTimelinePage } from '../../../../db/feeds.ts'
 import type { FeedItemRow, TimelineFilters } from '../../../../db/feeds.ts'
 import { pageCursor } from '../../../../db/pagination.ts'
 import { cursorKey, repoRevHeaders } from '../../../params.ts'
@@ -35,15 +34,19 @@ export interface TimelineRequest {
 }
 
 /**
- * A local user's home timeline page: skeleton (one range scan of their materialised timeline), hydration,
- * views. Shared by app.bsky.feed.getTimeline and dev.sundial.feed.getTimeline.
+ * A local user's home timeline page: skeleton (one range scan of their materialised timeline) and hydration
+ * in one statement, then views. Shared by app.bsky.feed.getTimeline and dev.sundial.feed.getTimeline.
  */
 export async function getTimeline(
   ctx: AppContext,
   req: TimelineRequest,
 ): Promise<AppBskyFeedGetTimeline.OutputSchema> {
-  const rows = await getTimelinePage(ctx.db, req.viewer, cursorKey(req.cursor), req.limit, req.filters)
-  const state = await ctx.hydrator.hydrateFeedItems(rows, req.viewer)
+  const { items: rows, state } = await ctx.hydrator.timelinePage(
+    req.viewer,
+    cursorKey(req.cursor),
+    req.limit,
+    req.filters,
+  )
   return {
     feed: rows.flatMap((row) => ctx.views.feedViewPost(row, state) ?? []),
     cursor: pageCursor(rows, req.limit, feedItemKey),
