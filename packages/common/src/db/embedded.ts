@@ -24,6 +24,11 @@ export interface EmbeddedPostgresOptions {
 
 export interface RunningPostgres {
   url: string
+  /**
+   * The same database through the cluster's Unix-domain socket, when it has one: no TCP loopback stack per
+   * message, which makes each round trip cheaper for both ends. Undefined when the cluster listens on TCP only.
+   */
+  socketUrl?: string
   stop(): Promise<void>
 }
 
@@ -62,9 +67,14 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   }
   await server.start()
   const database = opts.database ?? 'sundial'
-  await ensureDatabase(`postgres://postgres:${password}@127.0.0.1:${opts.port}/postgres`, database)
+  const adminUrl = `postgres://postgres:${password}@127.0.0.1:${opts.port}/postgres`
+  await ensureDatabase(adminUrl, database)
+  const socketDir = await unixSocketDir(adminUrl, opts.port)
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${opts.port}/${database}`,
+    socketUrl: socketDir
+      ? `postgres://postgres:${password}@${encodeURIComponent(socketDir)}:${opts.port}/${database}`
+      : undefined,
     stop: () => server.stop(),
   }
 }
@@ -75,6 +85,23 @@ export async function ensureDatabase(adminUrl: string, database: string): Promis
   try {
     const found = await client.query('select 1 from pg_database where datname = $1', [database])
     if (found.rowCount === 0) await client.query(`create database "${database.replace(/"/g, '""')}"`)
+  } finally {
+    await client.end()
+  }
+}
+
+/** The directory of the server's Unix-domain socket, if it listens on one this process can reach. */
+async function unixSocketDir(adminUrl: string, port: number): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: adminUrl })
+  await client.connect()
+  try {
+    const { rows } = await client.query<{ dirs: string }>(
+      "select current_setting('unix_socket_directories') as dirs",
+    )
+    for (const dir of rows[0].dirs.split(',').map((d) => d.trim())) {
+      if (dir.startsWith('/') && (await exists(path.join(dir, `.s.PGSQL.${port}`)))) return dir
+    }
+    return undefined
   } finally {
     await client.end()
   }
