@@ -13,10 +13,10 @@ import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { AppView } from '@sundial/appview'
 import { getTimeline } from '../services/appview/src/api/app/bsky/feed/getTimeline.ts'
-import { getTimelinePage } from '../services/appview/src/db/feeds.ts'
+import { getTimelinePage, hydratedTimelineQuery } from '../services/appview/src/db/feeds.ts'
 import { encodeTimeCid } from '../services/appview/src/db/pagination.ts'
 import { createDatabase, migrateToLatest, registerLocalUser, startEmbeddedPostgres } from '@sundial/common'
-import type { Db } from '@sundial/common'
+import type { Database, Db } from '@sundial/common'
 import { freePort } from '@sundial/devnet'
 import { sql } from 'kysely'
 
@@ -330,6 +330,31 @@ async function referenceTimeline(db: Db, viewer: string, cursor: { time: Date; c
     .slice(0, LIMIT)
 }
 
+/**
+ * The one-statement page as Postgres runs it: its plan with buffers (how many index probes), and whether the
+ * named prepared statement settled on a generic plan (planned once) or is planned on every call.
+ */
+async function explainTimelineStatement(database: Database, key: { time: Date; cid: string }) {
+  const { sql: text, parameters } = hydratedTimelineQuery(VIEWER, key, LIMIT).compile(database.db)
+  const client = await database.pool.connect()
+  try {
+    const { rows } = await client.query<{ 'QUERY PLAN': string }>(
+      `explain (analyze, buffers) ${text}`,
+      parameters as unknown[],
+    )
+    log(`one-statement page plan (deep page):\n${rows.map((r) => r['QUERY PLAN']).join('\n')}`)
+    for (let i = 0; i < 12; i++) {
+      await client.query({ name: 'bench_explain', text, values: parameters as unknown[] })
+    }
+    const { rows: cache } = await client.query<{ generic_plans: string; custom_plans: string }>(
+      `select generic_plans, custom_plans from pg_prepared_statements where name = 'bench_explain'`,
+    )
+    log(`prepared statement after 12 calls: ${JSON.stringify(cache[0])}`)
+  } finally {
+    client.release()
+  }
+}
+
 async function main() {
   const keep = process.env.BENCH_DATA_DIR
   const dataDir = keep ?? (await mkdtemp(path.join(os.tmpdir(), 'sundial-bench-timeline-')))
@@ -437,6 +462,9 @@ async function main() {
     )
     const refDeep = await measure(db, 'reference query shape, deep pages', REF_CALLS, (i) =>
       referenceTimeline(db, VIEWER, keyOf(cursors[i % cursors.length])),
+    )
+    await explainTimelineStatement(database, keyOf(cursors[0])).catch((err: unknown) =>
+      log(`explain failed: ${String(err)}`),
     )
     const { rows: plan } = await sql<{ 'QUERY PLAN': string }>`
       explain (analyze, buffers) select ti.* from timeline_item ti join post p on p.uri = ti.post_uri

@@ -76,6 +76,27 @@ export async function getHydratedTimelinePage(
   limit: number,
   filters: TimelineFilters = {},
 ): Promise<HydratedTimelinePage> {
+  const { rows } = await hydratedTimelineQuery(viewerDid, key, limit, filters).execute(db)
+  const items = (
+    JSON.parse(rows[0].items) as [string, string, 'post' | 'repost', string, string, string][]
+  ).map((t) => ({
+    uri: t[0],
+    cid: t[1],
+    type: t[2],
+    postUri: t[3],
+    originatorDid: t[4],
+    sortAt: new Date(t[5]),
+  }))
+  return { items, posts: parsePostsJson(rows[0].posts), actors: parseBasicActorsJson(rows[0].actors) }
+}
+
+/** The statement getHydratedTimelinePage runs (exported so a benchmark can explain it). */
+export function hydratedTimelineQuery(
+  viewerDid: string,
+  key: TimeCidKey | undefined,
+  limit: number,
+  filters: TimelineFilters = {},
+) {
   const where = [sql`ti.viewer_did = ${viewerDid}::text`]
   if (key) where.push(sql`(ti.sort_at, ti.cid) < (${key.time.toISOString()}::timestamptz, ${key.cid}::text)`)
   if (filters.excludeReposts) where.push(sql`ti.type = 'post'`)
@@ -87,7 +108,7 @@ export async function getHydratedTimelinePage(
   }
   if (filters.since) where.push(sql`ti.sort_at >= ${filters.since.toISOString()}::timestamptz`)
   if (filters.until) where.push(sql`ti.sort_at < ${filters.until.toISOString()}::timestamptz`)
-  const { rows } = await sql<{ items: string; posts: string; actors: string }>`
+  return sql<{ items: string; posts: string; actors: string }>`
     ${prepared}
     with recursive page as materialized (
       select ti.uri as item_uri, ti.cid as item_cid, ti.type, ti.originator_did, ti.sort_at as item_sort_at,
@@ -106,18 +127,7 @@ export async function getHydratedTimelinePage(
         order by item_sort_at desc, item_cid desc), '[]')
       from page
     )::text as items
-  `.execute(db)
-  const items = (
-    JSON.parse(rows[0].items) as [string, string, 'post' | 'repost', string, string, string][]
-  ).map((t) => ({
-    uri: t[0],
-    cid: t[1],
-    type: t[2],
-    postUri: t[3],
-    originatorDid: t[4],
-    sortAt: new Date(t[5]),
-  }))
-  return { items, posts: parsePostsJson(rows[0].posts), actors: parseBasicActorsJson(rows[0].actors) }
+  `
 }
 
 export type AuthorFeedFilter =
