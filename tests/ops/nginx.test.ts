@@ -79,6 +79,8 @@ describe('nginx in front of recording upstreams', () => {
       )
     }
     expect(await upstreamOf('POST', '/xrpc/com.atproto.repo.uploadBlob', 'x')).toBe('scheduler')
+    // ALF-style upload; /blob/<did>/<cid> stays the appview's image redirect (previous test).
+    expect(await upstreamOf('POST', '/blob', 'x')).toBe('scheduler')
     expect(await upstreamOf('GET', '/xrpc/dev.sundial.scheduler.listDrafts?limit=5')).toBe('scheduler')
     expect(await upstreamOf('POST', '/xrpc/dev.sundial.scheduler.retryDraft', '{}')).toBe('scheduler')
     expect(await upstreamOf('GET', '/oauth/client-metadata.json')).toBe('scheduler')
@@ -162,6 +164,14 @@ describe('nginx in front of recording upstreams', () => {
     })
     expect(upload.status).toBe(200)
     expect(((await upload.json()) as { bodyBytes: number }).bodyBytes).toBe(blob.length)
+
+    const alfUpload = await fetch(nginx.url + '/blob', {
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: blob,
+    })
+    expect(alfUpload.status).toBe(200)
+    expect(await alfUpload.json()).toMatchObject({ upstream: 'scheduler', bodyBytes: blob.length })
   })
 
   it('answers 429 with Retry-After once a client bursts past its rate', async () => {
