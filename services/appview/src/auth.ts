@@ -14,6 +14,11 @@ export interface OptionalViewerAuth {
 export interface AuthVerifierOptions {
   /** Verified tokens remembered until they expire. Default 10,000. */
   maxCachedTokens?: number
+  /**
+   * Longest a verified token is remembered, even when its `exp` is later. Default 5 minutes, the time the
+   * issuer's DID document is trusted without re-resolving it: a rotated signing key stops a token as soon.
+   */
+  maxCacheMs?: number
 }
 
 /**
@@ -22,12 +27,14 @@ export interface AuthVerifierOptions {
  * their materialised timeline), whichever method they called.
  *
  * Checking a secp256k1 signature costs milliseconds of CPU, and clients reuse a token for its whole lifetime
- * (a minute or so), so a token that verified for a method is remembered until its `exp`: the same token for
- * the same method is accepted without checking the signature again.
+ * (a minute or so), so a token that verified for a method is remembered until its `exp` (at most `maxCacheMs`):
+ * the same token for the same method is accepted without checking the signature again. The key is the method
+ * and the whole header, so a different method, audience or signature is never served from the cache.
  */
 export class AuthVerifier {
   private verified = new Map<string, { viewer: string; expiresAtMs: number }>()
   private maxCachedTokens: number
+  private maxCacheMs: number
 
   constructor(
     private service: ServiceAuthVerifier,
@@ -35,6 +42,7 @@ export class AuthVerifier {
     opts: AuthVerifierOptions = {},
   ) {
     this.maxCachedTokens = opts.maxCachedTokens ?? 10_000
+    this.maxCacheMs = opts.maxCacheMs ?? 5 * 60_000
   }
 
   /** A valid token is required; the viewer is its issuer. */
@@ -71,7 +79,7 @@ export class AuthVerifier {
   private remember(key: string, viewer: string, authorization: string): void {
     const exp = tokenExp(authorization)
     if (exp === undefined) return
-    this.verified.set(key, { viewer, expiresAtMs: exp * 1000 })
+    this.verified.set(key, { viewer, expiresAtMs: Math.min(exp * 1000, Date.now() + this.maxCacheMs) })
     if (this.verified.size > this.maxCachedTokens) {
       const now = Date.now()
       for (const [k, entry] of this.verified) {
