@@ -106,6 +106,8 @@ export class AppView {
 
     const app = express()
     app.disable('x-powered-by')
+    // XRPC parameters are flat (a repeated key is an array): Node's querystring parses them like qs does, cheaper.
+    app.set('query parser', 'simple')
     app.use(cors)
     app.use(requestMetrics(metrics, xrpc))
     app.use(wellKnownRouter(cfg))
@@ -142,6 +144,10 @@ export class AppView {
   /** Listens on cfg.port (0 picks a free port); resolves once accepting connections. */
   async start(): Promise<void> {
     const server = this.app.listen(this.ctx.cfg.port)
+    // nginx keeps idle upstream connections for 60 s (keepalive_timeout in nginx/templates): hold them longer,
+    // so nginx never sends a request on a connection this side is closing (Node's default is 5 s).
+    server.keepAliveTimeout = 65_000
+    server.headersTimeout = 66_000
     this.httpServer = server
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve)
