@@ -9,6 +9,7 @@
 // Last stdout line: {"rps":R,"p99Ms":P,"errors":0,...}
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
+import { readFileSync, readdirSync } from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
 import path from 'node:path'
@@ -206,6 +207,39 @@ async function runLoad(base: URL, tokens: string[], deadline: number): Promise<L
   return { latencies, errors, errorSamples }
 }
 
+/** CPU ticks (user + system) of every process below this one, summed per child of this process. */
+function cpuTicksByChild(): Map<number, number> {
+  const parentOf = new Map<number, number>()
+  const ticks = new Map<number, number>()
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      // Fields after the parenthesised command name: state ppid ... utime(14) stime(15).
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      parentOf.set(Number(entry), Number(fields[1]))
+      ticks.set(Number(entry), Number(fields[11]) + Number(fields[12]))
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const byChild = new Map<number, number>()
+  for (const [pid, t] of ticks) {
+    let p = pid
+    while (parentOf.has(p) && parentOf.get(p) !== process.pid) p = parentOf.get(p)!
+    if (parentOf.get(p) === process.pid) byChild.set(p, (byChild.get(p) ?? 0) + t)
+  }
+  return byChild
+}
+
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim()
+  } catch {
+    return String(pid)
+  }
+}
+
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
@@ -304,17 +338,37 @@ async function main() {
 
     log(`load: ${USERS} users for ${SECONDS} s at full speed, ingest ${INGEST_RATE} events/s`)
     const ingestBefore = await ingestedAt()
+    const loadBefore = readFileSync('/proc/loadavg', 'utf8').split(' ')[0]
+    const ticksBefore = cpuTicksByChild()
+    const ownBefore = process.cpuUsage()
     const started = performance.now()
     const result = await runLoad(base, tokens, started + SECONDS * 1000)
     const elapsed = (performance.now() - started) / 1000
     const ingested = (await ingestedAt()) - ingestBefore
+    const loadAfter = readFileSync('/proc/loadavg', 'utf8').split(' ')[0]
+
+    // CPU seconds each program used during the load (clock ticks of 10 ms), to see which one is the bottleneck.
+    const names = new Map<number, string>([
+      [appview.pid!, 'appview'],
+      [firehose.pid!, 'firehose'],
+      [jetstream.pid!, 'jetstream'],
+    ])
+    const cpuSec: Record<string, number> = {}
+    for (const [pid, t] of cpuTicksByChild()) {
+      const name = names.get(pid) ?? commandOf(pid)
+      cpuSec[name] = (cpuSec[name] ?? 0) + (t - (ticksBefore.get(pid) ?? 0)) / 100
+    }
+    const own = process.cpuUsage(ownBefore)
+    cpuSec['bench (clients, PDS)'] = (own.user + own.system) / 1e6
+    for (const name of Object.keys(cpuSec)) cpuSec[name] = Math.round(cpuSec[name] * 10) / 10
 
     const sorted = result.latencies.sort((a, b) => a - b)
     const rps = Math.round(sorted.length / elapsed)
     if (result.errors > 0) log(`errors: ${result.errorSamples.join('; ')}`)
     log(
       `requests ${sorted.length}, p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms; ` +
-        `firehose committed ${Math.round(ingested / elapsed)} events/s during the load`,
+        `firehose committed ${Math.round(ingested / elapsed)} events/s during the load; ` +
+        `load average ${loadBefore} → ${loadAfter}; CPU seconds ${JSON.stringify(cpuSec)}`,
     )
     process.stdout.write(
       JSON.stringify({
@@ -326,6 +380,8 @@ async function main() {
         seconds: Math.round(elapsed * 10) / 10,
         users: USERS,
         ingestEventsPerSec: Math.round(ingested / elapsed),
+        loadavg: [Number(loadBefore), Number(loadAfter)],
+        cpuSec,
       }) + '\n',
     )
   } finally {
