@@ -60,6 +60,9 @@ export async function getTimelinePage(
   return paginateDesc(qb, { time: 'ti.sortAt', cid: 'ti.cid' }, key, limit).execute()
 }
 
+/** The largest page a timeline method asks for (app.bsky.feed.getTimeline's maximum limit). */
+const MAX_PAGE = 100
+
 export interface HydratedTimelinePage extends PostsWithAccounts {
   items: FeedItemRow[]
 }
@@ -111,11 +114,18 @@ export function hydratedTimelineQuery(
   return sql<{ items: string; posts: string; actors: string }>`
     ${prepared}
     with recursive page as materialized (
-      select ti.uri as item_uri, ti.cid as item_cid, ti.type, ti.originator_did, ti.sort_at as item_sort_at,
-        p.uri, p.cid, p.author_did, p.record, p.reply_root, p.reply_parent, p.embed_uri, p.sort_at
-      from timeline_item ti join post p on p.uri = ti.post_uri
-      where ${sql.join(where, sql` and `)}
-      order by ti.sort_at desc, ti.cid desc
+      -- The literal inner limit gives a prepared statement a generic plan as cheap as a custom one, so Postgres
+      -- plans it once per connection (with only a parameter as limit it assumes a tenth of the viewer's
+      -- timeline and plans every call). Limits are lazy: the scan stops after the outer limit's rows.
+      select * from (
+        select ti.uri as item_uri, ti.cid as item_cid, ti.type, ti.originator_did, ti.sort_at as item_sort_at,
+          p.uri, p.cid, p.author_did, p.record, p.reply_root, p.reply_parent, p.embed_uri, p.sort_at
+        from timeline_item ti join post p on p.uri = ti.post_uri
+        where ${sql.join(where, sql` and `)}
+        order by ti.sort_at desc, ti.cid desc
+        limit ${sql.lit(Math.max(MAX_PAGE, Math.trunc(limit)))}
+      ) s
+      order by item_sort_at desc, item_cid desc
       limit ${limit}::int
     ), l0 as (
       select distinct on (uri) ${LEVEL0_COLUMNS} from page
