@@ -342,7 +342,22 @@ async function main() {
     const ticksBefore = cpuTicksByChild()
     const ownBefore = process.cpuUsage()
     const started = performance.now()
+    // Once a second: appview queries waiting for a pool connection, and connections in use.
+    const poolSamples: { waiting: number; inUse: number }[] = []
+    const appviewMetrics = `http://127.0.0.1:${appviewPort}/metrics`
+    const sampler = setInterval(() => {
+      fetch(appviewMetrics)
+        .then((r) => r.text())
+        .then((text) =>
+          poolSamples.push({
+            waiting: counterSum(text, 'sundial_appview_db_pool{state="waiting"}'),
+            inUse: counterSum(text, 'sundial_appview_db_pool{state="in_use"}'),
+          }),
+        )
+        .catch(() => undefined)
+    }, 1000)
     const result = await runLoad(base, tokens, started + SECONDS * 1000)
+    clearInterval(sampler)
     const elapsed = (performance.now() - started) / 1000
     const ingested = (await ingestedAt()) - ingestBefore
     const loadAfter = readFileSync('/proc/loadavg', 'utf8').split(' ')[0]
@@ -363,12 +378,20 @@ async function main() {
     for (const name of Object.keys(cpuSec)) cpuSec[name] = Math.round(cpuSec[name] * 10) / 10
 
     const sorted = result.latencies.sort((a, b) => a - b)
+    const mean = (xs: number[]) =>
+      Math.round((10 * xs.reduce((a, b) => a + b, 0)) / Math.max(1, xs.length)) / 10
+    const pool = {
+      waitingMean: mean(poolSamples.map((p) => p.waiting)),
+      waitingMax: Math.max(0, ...poolSamples.map((p) => p.waiting)),
+      inUseMean: mean(poolSamples.map((p) => p.inUse)),
+    }
     const rps = Math.round(sorted.length / elapsed)
     if (result.errors > 0) log(`errors: ${result.errorSamples.join('; ')}`)
     log(
       `requests ${sorted.length}, p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms; ` +
         `firehose committed ${Math.round(ingested / elapsed)} events/s during the load; ` +
-        `load average ${loadBefore} → ${loadAfter}; CPU seconds ${JSON.stringify(cpuSec)}`,
+        `load average ${loadBefore} → ${loadAfter}; CPU seconds ${JSON.stringify(cpuSec)}; ` +
+        `appview pool ${JSON.stringify(pool)}`,
     )
     process.stdout.write(
       JSON.stringify({
@@ -382,6 +405,7 @@ async function main() {
         ingestEventsPerSec: Math.round(ingested / elapsed),
         loadavg: [Number(loadBefore), Number(loadAfter)],
         cpuSec,
+        pool,
       }) + '\n',
     )
   } finally {

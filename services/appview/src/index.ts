@@ -66,19 +66,21 @@ export class AppView {
   static async create(cfg: AppViewConfig, deps: AppViewDeps = {}): Promise<AppView> {
     const logger = deps.logger ?? createAppViewLogger(cfg.logLevel)
     const registry = deps.registry ?? createMetricsRegistry()
+    const metrics = new AppViewMetrics(registry)
     let db: Db
     let closeDb = async () => {}
     if (deps.database) {
       db = createPreparingDb(deps.database.pool)
+      metrics.observePool(deps.database.pool)
     } else if (deps.db) {
       db = deps.db
     } else {
       const database = await openDatabase(cfg.db, 'sundial-appview')
       await migrateToLatest(database.db)
       db = createPreparingDb(database.pool)
+      metrics.observePool(database.pool)
       closeDb = () => database.close()
     }
-    const metrics = new AppViewMetrics(registry)
     const serviceAuth = new ServiceAuthVerifier({ serviceDid: cfg.serviceDid, plcUrl: cfg.plcUrl })
     const localUsers = new LocalUsers(db, metrics)
     const ctx: AppContext = {
