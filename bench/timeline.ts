@@ -250,10 +250,10 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /**
- * CPU time spent so far by this process and by the database's backends serving our pool (ms). Latency on a
- * shared machine swings with other work; CPU per call does not, and bounds the latency on an idle machine.
+ * CPU time spent so far by this process and by the database's backends serving our pool (ms), apart. Latency
+ * on a shared machine swings with other work; CPU per call does not, and bounds the latency on an idle machine.
  */
-async function cpuMs(db: Db): Promise<number> {
+async function cpuSplitMs(db: Db): Promise<{ node: number; postgres: number }> {
   const { rows } = await sql<{ pid: number }>`
     select pid from pg_stat_activity where datname = current_database() and backend_type = 'client backend'
   `.execute(db)
@@ -267,7 +267,7 @@ async function cpuMs(db: Db): Promise<number> {
     }
   }
   const own = process.cpuUsage()
-  return (ticks * 1000) / CLOCK_TICKS + (own.user + own.system) / 1000
+  return { node: (own.user + own.system) / 1000, postgres: (ticks * 1000) / CLOCK_TICKS }
 }
 
 /** USER_HZ: /proc reports CPU times in these ticks per second (100 on Linux). */
@@ -278,6 +278,8 @@ interface Measured {
   p99: number
   max: number
   cpuMsPerCall: number
+  nodeMsPerCall: number
+  postgresMsPerCall: number
 }
 
 async function measure(
@@ -288,23 +290,29 @@ async function measure(
 ): Promise<Measured> {
   for (let i = 0; i < Math.min(30, calls); i++) await fn(i) // warm caches and the JIT
   const times: number[] = []
-  const cpuBefore = await cpuMs(db)
+  const cpuBefore = await cpuSplitMs(db)
   for (let i = 0; i < calls; i++) {
     const start = performance.now()
     await fn(i)
     times.push(performance.now() - start)
   }
-  const cpuMsPerCall = Math.round((((await cpuMs(db)) - cpuBefore) / calls) * 100) / 100
+  const cpuAfter = await cpuSplitMs(db)
+  const perCall = (ms: number) => Math.round((ms / calls) * 100) / 100
+  const nodeMsPerCall = perCall(cpuAfter.node - cpuBefore.node)
+  const postgresMsPerCall = perCall(cpuAfter.postgres - cpuBefore.postgres)
+  const cpuMsPerCall = Math.round((nodeMsPerCall + postgresMsPerCall) * 100) / 100
   times.sort((a, b) => a - b)
   const result = {
     p50: percentile(times, 50),
     p99: percentile(times, 99),
     max: percentile(times, 100),
     cpuMsPerCall,
+    nodeMsPerCall,
+    postgresMsPerCall,
   }
   log(
     `${label}: p50 ${result.p50} ms, p99 ${result.p99} ms, max ${result.max} ms, ` +
-      `CPU ${cpuMsPerCall} ms per call (${calls} calls)`,
+      `CPU ${cpuMsPerCall} ms per call (node ${nodeMsPerCall}, Postgres ${postgresMsPerCall}; ${calls} calls)`,
   )
   return result
 }
