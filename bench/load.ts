@@ -27,6 +27,8 @@ const INGEST_RATE = intEnv('BENCH_INGEST_RATE', 5000)
 const AUTHORS = intEnv('BENCH_AUTHORS', 1000)
 const POSTS_PER_AUTHOR = intEnv('BENCH_POSTS_PER_AUTHOR', 50)
 const FOLLOWS_PER_USER = intEnv('BENCH_FOLLOWS_PER_USER', 100)
+// The appview's DATABASE_POOL_SIZE (the firehose keeps its default).
+const APPVIEW_POOL_SIZE = process.env.BENCH_APPVIEW_POOL_SIZE
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR
 const LIMIT = 50
 const SERVICE_DID = 'did:web:sundial.bench.test'
@@ -283,7 +285,13 @@ async function main() {
       'appview',
       'services/appview/src/bin.ts',
       [],
-      { ...common, PORT: String(appviewPort), SERVICE_DID, PUBLIC_URL: `http://127.0.0.1:${appviewPort}` },
+      {
+        ...common,
+        PORT: String(appviewPort),
+        SERVICE_DID,
+        PUBLIC_URL: `http://127.0.0.1:${appviewPort}`,
+        ...(APPVIEW_POOL_SIZE ? { DATABASE_POOL_SIZE: APPVIEW_POOL_SIZE } : {}),
+      },
       healthy(`http://127.0.0.1:${appviewPort}/xrpc/_health`),
     )
     // The synthetic Jetstream runs in its own process (the real one is elsewhere too), live at INGEST_RATE.
@@ -361,6 +369,10 @@ async function main() {
     const elapsed = (performance.now() - started) / 1000
     const ingested = (await ingestedAt()) - ingestBefore
     const loadAfter = readFileSync('/proc/loadavg', 'utf8').split(' ')[0]
+    // nginx's own complaints (upstream resets, timeouts, limits) even where the client still got a 200.
+    const nginxLogLines = (await nginx.errorLog())
+      .split('\n')
+      .filter((l) => /\[(warn|error|crit|alert|emerg)\]/.test(l))
 
     // CPU seconds each program used during the load (clock ticks of 10 ms), to see which one is the bottleneck.
     const names = new Map<number, string>([
@@ -391,7 +403,8 @@ async function main() {
       `requests ${sorted.length}, p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms; ` +
         `firehose committed ${Math.round(ingested / elapsed)} events/s during the load; ` +
         `load average ${loadBefore} → ${loadAfter}; CPU seconds ${JSON.stringify(cpuSec)}; ` +
-        `appview pool ${JSON.stringify(pool)}`,
+        `appview pool ${JSON.stringify(pool)}; nginx error log: ${nginxLogLines.length} lines ` +
+        nginxLogLines.slice(0, 3).join(' | '),
     )
     process.stdout.write(
       JSON.stringify({
@@ -406,6 +419,7 @@ async function main() {
         loadavg: [Number(loadBefore), Number(loadAfter)],
         cpuSec,
         pool,
+        nginxErrorLogLines: nginxLogLines.length,
       }) + '\n',
     )
   } finally {
