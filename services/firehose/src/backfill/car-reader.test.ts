@@ -44,7 +44,7 @@ describe('readRepoCar', () => {
       expect(root.toString()).toBe(reference.root.toString())
       expect(blocks.size).toBe(reference.blocks.size)
       for (const { cid, bytes } of reference.blocks.entries()) {
-        expect(Buffer.from(blocks.get(cid)!).equals(Buffer.from(bytes))).toBe(true)
+        expect(Buffer.from(blocks.get(cid.bytes)!).equals(Buffer.from(bytes))).toBe(true)
       }
     }
   })

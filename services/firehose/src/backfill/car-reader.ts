@@ -5,21 +5,17 @@ import { isCid } from '@atproto/lex-data'
 import type { Cid } from '@atproto/lex-data'
 import { FetchFailure } from './pds-client.ts'
 
-/** Blocks that can be looked up by CID: a CAR's, or @atproto/repo's BlockMap. */
-export interface BlockSource {
-  get(cid: Cid): Uint8Array | undefined
-}
-
 /** A repo CAR's blocks, keyed by the bytes of their CIDs (no CID objects or base32 strings per block). */
-export class RepoBlocks implements BlockSource {
+export class RepoBlocks {
   private map = new Map<string, Uint8Array>()
 
   get size(): number {
     return this.map.size
   }
 
-  get(cid: Cid): Uint8Array | undefined {
-    return this.map.get(bytesKey(cid.bytes))
+  /** The block with this CID (in binary form). */
+  get(cid: Uint8Array): Uint8Array | undefined {
+    return this.map.get(bytesKey(cid))
   }
 
   set(cidBytes: Uint8Array, bytes: Uint8Array): void {
@@ -36,7 +32,7 @@ const CID_BYTES = 36
 const DAG_CBOR = 0x71
 const RAW = 0x55
 /** Blocks read between two looks at the event loop. */
-const BLOCKS_PER_TURN = 500
+const BLOCKS_PER_TURN = 250
 
 /**
  * Reads a repo CAR as it streams in, checking every block against its CID (sha-256 of the bytes). Does what

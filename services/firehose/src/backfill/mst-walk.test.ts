@@ -2,8 +2,11 @@ import { describe, expect, it } from 'vitest'
 import { Secp256k1Keypair } from '@atproto/crypto'
 import { MST, MemoryBlockstore, Repo, WriteOpAction } from '@atproto/repo'
 import type { RecordCreateOp } from '@atproto/repo'
-import { FetchFailure } from './pds-client.ts'
+import type { BlockMap } from '@atproto/repo'
+import { RepoBlocks } from './car-reader.ts'
+import { cidString } from './cbor.ts'
 import { mstLeaves } from './mst-walk.ts'
+import { FetchFailure } from './pds-client.ts'
 
 const DID = 'did:plc:abcdefghijklmnopqrstuvwx'
 const COLLECTIONS = [
@@ -12,6 +15,12 @@ const COLLECTIONS = [
   'app.bsky.graph.follow',
   'app.bsky.feed.repost',
 ]
+
+function repoBlocks(map: BlockMap): RepoBlocks {
+  const blocks = new RepoBlocks()
+  for (const { cid, bytes } of map.entries()) blocks.set(cid.bytes, bytes)
+  return blocks
+}
 
 describe('mstLeaves', () => {
   it('lists the same leaves as @atproto/repo, in order, over a tree several layers deep', async () => {
@@ -29,8 +38,8 @@ describe('mstLeaves', () => {
     }
     const repo = await Repo.create(storage, DID, keypair, writes)
     const expected = await (await MST.load(storage, repo.commit.data)).leaves()
-    const actual = await mstLeaves(storage.blocks, repo.commit.data)
-    expect(actual.map((l) => [l.key, l.value.toString()])).toEqual(
+    const actual = await mstLeaves(repoBlocks(storage.blocks), repo.commit.data.bytes)
+    expect(actual.map((l) => [l.key, cidString(l.cid)])).toEqual(
       expected.map((l) => [l.key, l.value.toString()]),
     )
     expect(actual).toHaveLength(1500)
@@ -50,6 +59,6 @@ describe('mstLeaves', () => {
     const child = (await root.getEntries()).find((e) => e.isTree())
     expect(child).toBeDefined()
     storage.blocks.delete(await (child as MST).getPointer())
-    await expect(mstLeaves(storage.blocks, repo.commit.data)).rejects.toThrow(FetchFailure)
+    await expect(mstLeaves(repoBlocks(storage.blocks), repo.commit.data.bytes)).rejects.toThrow(FetchFailure)
   })
 })

@@ -1,10 +1,10 @@
 import { lexToJson } from '@atproto/lex-json'
-import type { Cid } from '@atproto/lex-data'
 import { cborToLexRecord, def, ensureV3Commit, parseObjByDef, verifyCommitSig } from '@atproto/repo'
 import type { Commit } from '@atproto/repo'
 import { COLLECTIONS } from '../ingest/events.ts'
 import type { Collection } from '../ingest/events.ts'
 import { readRepoCar } from './car-reader.ts'
+import { cidString } from './cbor.ts'
 import { mstLeaves } from './mst-walk.ts'
 import type { MstLeaf } from './mst-walk.ts'
 import { FetchFailure, message } from './pds-client.ts'
@@ -55,7 +55,7 @@ export async function snapshotFromCar(
   const { root, blocks } = await readRepoCar(car instanceof Uint8Array ? once(car) : car)
   let commit: Commit
   try {
-    const bytes = blocks.get(root)
+    const bytes = blocks.get(root.bytes)
     if (!bytes) throw new Error('no commit block')
     commit = ensureV3Commit(parseObjByDef(bytes, root, def.versionedCommit).obj)
   } catch (err) {
@@ -65,11 +65,11 @@ export async function snapshotFromCar(
   let verified = await verifyCommitSig(commit, keys.signingKey)
   if (!verified && keys.refresh) verified = await verifyCommitSig(commit, await keys.refresh())
   if (!verified) throw new FetchFailure('invalid', 'repo commit signature does not verify')
-  const leaves: Array<{ collection: Collection; rkey: string; cid: Cid }> = []
+  const leaves: Array<{ collection: Collection; rkey: string; cid: Uint8Array }> = []
   const uris = new Set<string>()
   let all: MstLeaf[]
   try {
-    all = await mstLeaves(blocks, commit.data)
+    all = await mstLeaves(blocks, commit.data.bytes)
   } catch (err) {
     throw err instanceof FetchFailure
       ? err
@@ -80,7 +80,7 @@ export async function snapshotFromCar(
     const collection = leaf.key.slice(0, slash)
     if (!WANTED.has(collection)) continue
     const rkey = leaf.key.slice(slash + 1)
-    leaves.push({ collection: collection as Collection, rkey, cid: leaf.value })
+    leaves.push({ collection: collection as Collection, rkey, cid: leaf.cid })
     uris.add(`at://${did}/${collection}/${rkey}`)
   }
   return {
@@ -91,7 +91,7 @@ export async function snapshotFromCar(
       for (let i = 0; i < leaves.length; i += size) {
         yield leaves.slice(i, i + size).flatMap((leaf) => {
           const bytes = blocks.get(leaf.cid)
-          if (!bytes) throw new FetchFailure('invalid', `repo CAR lacks record block ${leaf.cid.toString()}`)
+          if (!bytes) throw new FetchFailure('invalid', `repo CAR lacks record block ${cidString(leaf.cid)}`)
           let record: Record<string, unknown>
           try {
             record = lexToJson(cborToLexRecord(bytes)) as Record<string, unknown>
@@ -99,7 +99,7 @@ export async function snapshotFromCar(
             // Undecodable record: as the reference AppView, skip it rather than the account.
             return []
           }
-          return [{ ...leaf, cid: leaf.cid.toString(), record, bytes: bytes.byteLength }]
+          return [{ ...leaf, cid: cidString(leaf.cid), record, bytes: bytes.byteLength }]
         })
       }
     },

@@ -33,7 +33,7 @@ export interface WriteSummary {
   localFollows: FollowChange[]
 }
 
-const DECODE_CHUNK = 250
+const DECODE_CHUNK = 50
 
 const DATED: ReadonlySet<string> = new Set([
   'app.bsky.feed.post',
@@ -86,10 +86,10 @@ export class RepoWriter {
           })
           if ('ok' in ev) metrics.invalidRecords.inc({ reason: ev.reason })
           else if (ev.kind === 'write') events.push(ev)
-        }
-        if (events.length >= batchSize) {
-          await flush(events)
-          events = []
+          if (events.length >= batchSize) {
+            await flush(events)
+            events = []
+          }
         }
         await yieldToIo()
       }
@@ -174,13 +174,28 @@ interface StoredVersion {
   rev: string | null
 }
 
-/** What is stored for these records now: unchanged ones are skipped, newer ones kept, older ones replaced. */
-async function storedVersions(tx: DbTx, did: string, uris: string[]): Promise<Map<string, StoredVersion>> {
+/**
+ * What is stored for these records now: unchanged ones are skipped, newer ones kept, older ones replaced. Each
+ * URI is looked up only in its own collection's table.
+ */
+async function storedVersions(
+  tx: DbTx,
+  did: string,
+  events: RecordWrite[],
+): Promise<Map<string, StoredVersion>> {
+  const uris: Record<Collection, string[]> = {
+    'app.bsky.feed.post': [],
+    'app.bsky.feed.repost': [],
+    'app.bsky.feed.like': [],
+    'app.bsky.graph.follow': [],
+    'app.bsky.actor.profile': [],
+  }
+  for (const ev of events) uris[ev.record.collection].push(ev.uri)
   const { rows } = await sql<{ uri: string } & StoredVersion>`
-    select uri, cid, rev from post where uri = any(${uris}::text[])
-    union all select uri, cid, rev from repost where uri = any(${uris}::text[])
-    union all select uri, cid, rev from "like" where uri = any(${uris}::text[])
-    union all select uri, cid, rev from follow where uri = any(${uris}::text[])
+    select uri, cid, rev from post where uri = any(${uris['app.bsky.feed.post']}::text[])
+    union all select uri, cid, rev from repost where uri = any(${uris['app.bsky.feed.repost']}::text[])
+    union all select uri, cid, rev from "like" where uri = any(${uris['app.bsky.feed.like']}::text[])
+    union all select uri, cid, rev from follow where uri = any(${uris['app.bsky.graph.follow']}::text[])
     union all select uri, cid, rev from profile where did = ${did}
   `.execute(tx)
   return new Map(rows.map((r) => [r.uri, { cid: r.cid, rev: r.rev }]))
@@ -188,11 +203,7 @@ async function storedVersions(tx: DbTx, did: string, uris: string[]): Promise<Ma
 
 async function writeBatch(tx: DbTx, rev: string, events: RecordWrite[]): Promise<BatchResult> {
   await holdWritersExclusive(tx)
-  const stored = await storedVersions(
-    tx,
-    events[0].did,
-    events.map((e) => e.uri),
-  )
+  const stored = await storedVersions(tx, events[0].did, events)
   const changed: IndexEvent[] = []
   for (const ev of events) {
     const current = stored.get(ev.uri)
