@@ -9,8 +9,8 @@
 // BACKFILL_CONCURRENCY / BACKFILL_CONCURRENCY_PER_HOST / BACKFILL_BATCH_SIZE apply as in the service (defaults
 // 8 / 4 / 2000). The local network (PLC + PDS) runs in a child process (this file with --serve), as a PDS is
 // another machine in production; seeding it (applyWrites in batches of 200) is not timed, and the clock starts
-// only once the network is quiet (its Jetstream relay has emitted every seeded commit). Each run starts a fresh
-// network and a fresh Postgres: nothing is kept between runs.
+// only once the PDS has finished its background work. Each run starts a fresh network and a fresh Postgres:
+// nothing is kept between runs.
 //
 // Each clock runs from enqueueing the jobs until every job is done; a job is marked done only after its records
 // committed. The rows are then counted in post/repost/like/follow/profile (and the viewer's timeline) and must be
@@ -27,6 +27,7 @@ import { performance } from 'node:perf_hooks'
 import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
+import { AtpAgent } from '@atproto/api'
 import { sql } from 'kysely'
 import {
   createBus,
@@ -38,8 +39,8 @@ import {
   startEmbeddedPostgres,
 } from '@sundial/common'
 import type { Db } from '@sundial/common'
-import { createTestDatabase, freePort, startDevNetwork, startTestCluster } from '@sundial/devnet'
-import type { DevUser, TestCluster } from '@sundial/devnet'
+import { createTestDatabase, freePort, startTestCluster } from '@sundial/devnet'
+import type { TestCluster } from '@sundial/devnet'
 import { Backfill, readBackfillConfig } from '@sundial/firehose'
 
 const BIG = intEnv('BENCH_BIG', 10_000)
@@ -72,7 +73,7 @@ const SUBJECT_DIDS = Array.from(
       .replace(/[0-9]/g, (d) => 'bcdefghijk'[Number(d)])}`,
 )
 
-async function seed(user: DevUser, total: number, subjects: Array<{ uri: string; cid: string }>) {
+async function seed(user: SeedUser, total: number, subjects: Array<{ uri: string; cid: string }>) {
   const { posts, reposts, likes, follows } = mix(total, subjects.length > 0)
   const start = Date.now() - 20 * 86_400_000
   let n = 0
@@ -204,29 +205,67 @@ interface Served {
   small: string[]
 }
 
-/** Child role: the local network, seeded; prints where it is and serves until SIGTERM. */
+interface SeedUser {
+  did: string
+  handle: string
+  agent: AtpAgent
+}
+
+const SEED_CONCURRENCY = 4
+
+/**
+ * Child role: a PLC directory and a PDS (dev-env, data on tmpfs, no Jetstream relay: nothing but the backfill's
+ * reads reaches it once seeded), seeded; prints where it is and serves until SIGTERM.
+ */
 async function serve(): Promise<void> {
-  const net = await startDevNetwork()
-  log(`seeding one account of ${BIG} records and ${ACCOUNTS} of ${RECORDS} (applyWrites, 200 a call)`)
-  const seedStarted = performance.now()
-  const anchor = await net.createUser('anchor')
-  const subjects = await seed(anchor, 101, [])
-  const big = await net.createUser('big')
-  await seed(big, BIG, subjects)
-  const small: string[] = []
-  for (let i = 0; i < ACCOUNTS; i++) {
-    const user = await net.createUser(`acct${i}`)
-    await seed(user, RECORDS, subjects)
-    small.push(user.did)
+  const workDir = await mkdtemp(
+    path.join(existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'sundial-bench-'),
+  )
+  // dev-env puts the PDS's data under os.tmpdir(): keep it in our directory, removed on close.
+  process.env.TMPDIR = workDir
+  const { TestNetworkNoAppView } = await import('@atproto/dev-env')
+  const net = await TestNetworkNoAppView.create({
+    pds: { blobstoreDiskTmpLocation: path.join(workDir, 'blob-tmp') },
+  })
+  const createUser = async (name: string): Promise<SeedUser> => {
+    const agent = new AtpAgent({ service: net.pds.url })
+    const { data } = await agent.createAccount({
+      handle: `${name}.test`,
+      email: `${name}@test.invalid`,
+      password: 'bench-password',
+    })
+    return { did: data.did, handle: data.handle, agent }
   }
-  // The Jetstream relay works through the seeded commits after the writes return: wait until it has emitted
-  // them all, so the PDS side is idle when the clock starts.
-  await net.sync(600_000)
+  log(
+    `seeding one account of ${BIG} records and ${ACCOUNTS} of ${RECORDS} ` +
+      `(applyWrites, 200 a call, ${SEED_CONCURRENCY} accounts at a time)`,
+  )
+  const seedStarted = performance.now()
+  const anchor = await createUser('anchor')
+  const subjects = await seed(anchor, 101, [])
+  const big = await createUser('big')
+  await seed(big, BIG, subjects)
+  const small: string[] = new Array<string>(ACCOUNTS)
+  let next = 0
+  const seeder = async () => {
+    for (let i = next++; i < ACCOUNTS; i = next++) {
+      const user = await createUser(`acct${i}`)
+      await seed(user, RECORDS, subjects)
+      small[i] = user.did
+    }
+  }
+  await Promise.all(Array.from({ length: SEED_CONCURRENCY }, seeder))
+  // Whatever the PDS does in the background after a write is finished before the clock starts.
+  await net.processAll()
   log(`seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`)
-  const served: Served = { plcUrl: net.plcUrl, big: big.did, small }
+  const served: Served = { plcUrl: net.plc.url, big: big.did, small }
   process.stdout.write(JSON.stringify(served) + '\n')
   let closing: Promise<void> | undefined
-  const close = () => (closing ??= net.close().then(() => process.exit(0)))
+  const close = () =>
+    (closing ??= net
+      .close()
+      .then(() => rm(workDir, { recursive: true, force: true }))
+      .then(() => process.exit(0)))
   process.on('SIGTERM', () => void close())
   // Our stdin is the parent's pipe: it ends when the parent exits, however it exits.
   process.stdin.on('end', () => void close())
@@ -335,7 +374,7 @@ class StatementStats {
 
   async report(label: string): Promise<void> {
     const { rows } = await sql<{ query: string; calls: string; ms: string; rows: string }>`
-      select left(regexp_replace(query, '\s+', ' ', 'g'), 150) as query, calls,
+      select left(regexp_replace(query, '\\s+', ' ', 'g'), 150) as query, calls,
         round(total_exec_time::numeric) as ms, rows
       from pg_stat_statements
       where dbid = (select oid from pg_database where datname = current_database())
