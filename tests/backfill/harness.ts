@@ -56,18 +56,19 @@ export async function startSundial(cfg: FirehoseConfig, database: TestDatabase):
   return service
 }
 
-/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+/** Polls `check` every `intervalMs` until it returns a value other than undefined/false; fails after `timeoutMs`. */
 export async function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined | false>,
   timeoutMs = 60_000,
+  intervalMs = 100,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await check()
     if (value !== undefined && value !== false) return value
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(100)
+    await sleep(intervalMs)
   }
 }
 

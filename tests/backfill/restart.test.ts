@@ -95,6 +95,9 @@ describe('Sundial killed in the middle of a backfill', () => {
         return rows.length > 0 && (await jobCounts(db)).done >= 2
       },
       90_000,
+      // An account's few hundred records are written in a fraction of a second: look often enough to see one
+      // half-way.
+      5,
     )
     child.kill('SIGKILL')
     await new Promise((resolve) => child!.once('exit', resolve))
