@@ -2,12 +2,18 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { sql } from 'kysely'
+import type { Kysely } from 'kysely'
 import { chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { SecretBox } from '../../services/scheduler/src/outbound/encryption.ts'
 import { sessionContext } from '../../services/scheduler/src/outbound/outbound-auth.ts'
 import { listAll, startScheduler, startStack, SchedulerClient } from './harness.ts'
 import type { RunningScheduler, Stack } from './harness.ts'
+
+/** The part of the PDS's account database this test touches. */
+interface PdsTokens {
+  token: { did: string }
+}
 
 const post = (text: string) => ({ $type: 'app.bsky.feed.post', text, createdAt: new Date().toISOString() })
 const soon = () => new Date(Date.now() + 500).toISOString()
@@ -80,6 +86,45 @@ describe('scheduler: outbound auth', () => {
     const posts = await listAll(stack.net, carol.did, 'app.bsky.feed.post')
     expect(posts.map((p) => p.uri)).toEqual([res.uri])
     expect(posts[0].cid).toBe(d.publishedCid)
+
+    // Carol revokes Sundial at her PDS (it deletes the grant's tokens), and the access token Sundial holds runs
+    // out: the next draft fails once, with the reason, and the account is marked revoked instead of retrying.
+    const pds = (
+      stack.net.network.pds as unknown as { ctx: { accountManager: { db: { db: Kysely<PdsTokens> } } } }
+    ).ctx
+    const revoked = await pds.accountManager.db.db
+      .deleteFrom('token')
+      .where('did', '=', carol.did)
+      .executeTakeFirst()
+    expect(Number(revoked.numDeletedRows)).toBeGreaterThan(0)
+    const box = SecretBox.fromKey(Buffer.from(scheduler.cfg.encryptionKey!, 'hex'))
+    const saved = box.decryptJson<{ tokenSet: Record<string, unknown> }>(
+      stored.rows[0].valueEnc,
+      `oauth-session:${carol.did}`,
+    )
+    const expired = {
+      ...saved,
+      tokenSet: { ...saved.tokenSet, expires_at: new Date(Date.now() - 60_000).toISOString() },
+    }
+    await stack.database.db
+      .updateTable('schedulerOauthSession')
+      .set({ valueEnc: box.encryptJson(expired, `oauth-session:${carol.did}`) })
+      .where('sub', '=', carol.did)
+      .execute()
+
+    const late = await carol.ok(
+      'com.atproto.repo.createRecord',
+      { repo: carol.did, collection: 'app.bsky.feed.post', record: post('after revocation') },
+      { headers: { 'x-scheduled-at': soon() } },
+    )
+    const failed = await carol.waitFor(late.draftId as string, ['failed'])
+    expect(failed.lastError).toMatch(/^CredentialsRevoked: /)
+    expect(failed.failures).toBe(1)
+    expect(await carol.ok('dev.sundial.scheduler.getAuthStatus')).toMatchObject({
+      authorized: false,
+      status: 'revoked',
+    })
+    expect((await listAll(stack.net, carol.did, 'app.bsky.feed.post')).map((p) => p.uri)).toEqual([res.uri])
   })
 
   it('fails drafts with a clear reason, once, when the app password is revoked', async () => {

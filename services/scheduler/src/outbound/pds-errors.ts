@@ -1,3 +1,4 @@
+import { TokenInvalidError, TokenRefreshError, TokenRevokedError } from '@atproto/oauth-client-node'
 import { XRPCError } from '@atproto/xrpc'
 
 export type ErrorClass =
@@ -16,6 +17,21 @@ const AUTH_ERRORS = new Set([
   'invalid_grant',
 ])
 
+/**
+ * The OAuth client's "this session is over" errors (a refused refresh, a revoked or unusable token). Thrown inside
+ * an agent's fetch, they reach us wrapped in an XRPCError of status 1, hence the walk down the causes. (These
+ * classes keep the name "Error", so only instanceof tells them apart.)
+ */
+function oauthTokenError(err: unknown): { name: string; message: string } | undefined {
+  let e = err
+  for (let depth = 0; e instanceof Error && depth < 5; depth++, e = e.cause) {
+    if (e instanceof TokenRefreshError || e instanceof TokenRevokedError || e instanceof TokenInvalidError) {
+      return { name: e.constructor.name, message: e.message }
+    }
+  }
+  return undefined
+}
+
 /** Longest we honour a PDS's ratelimit-reset before falling back to our own backoff. */
 const MAX_RATE_LIMIT_WAIT_MS = 60 * 60 * 1000
 
@@ -24,6 +40,8 @@ const MAX_RATE_LIMIT_WAIT_MS = 60 * 60 * 1000
  * auth failures get one re-login before failing; other 4xx are the request's fault and final.
  */
 export function classifyPdsError(err: unknown, now = Date.now()): ErrorClass {
+  const tokenError = oauthTokenError(err)
+  if (tokenError) return { kind: 'auth', reason: `${tokenError.name}: ${tokenError.message}` }
   if (err instanceof XRPCError) {
     const reason = `${err.error || 'Error'} (${err.status}): ${err.message}`
     if (err.status === 429) {
@@ -40,9 +58,6 @@ export function classifyPdsError(err: unknown, now = Date.now()): ErrorClass {
   }
   const e = err as { name?: string; message?: string; error?: string; cause?: { error?: string } }
   const oauthCode = e?.error ?? e?.cause?.error
-  if (e?.name === 'TokenRefreshError' || e?.name === 'TokenRevokedError' || e?.name === 'TokenInvalidError') {
-    return { kind: 'auth', reason: `${e.name}: ${e.message}` }
-  }
   if (oauthCode && AUTH_ERRORS.has(oauthCode)) return { kind: 'auth', reason: `${oauthCode}: ${e.message}` }
   const reason = e?.message ? `${e.name ?? 'Error'}: ${e.message}` : String(err)
   return { kind: 'transient', reason }
