@@ -2,7 +2,8 @@
 // they can for BENCH_SECONDS (30) while the firehose ingests a synthetic Jetstream stream at BENCH_INGEST_RATE
 // events/s (5,000). Production shape on one machine: Postgres (tmpfs), the appview and the firehose as their own
 // processes (`bin.ts`), nginx with Sundial's config in front, a dev-env PLC + PDS minting the users' service
-// tokens. Every request is authenticated and must answer 200.
+// tokens. Every request is authenticated and must answer 200; every 20th answer is decoded and must be a full page.
+// Also reported: CPU seconds per program during the load, the appview's pool queue, nginx's error-log lines.
 //
 //   npm run bench:load
 //
@@ -11,6 +12,7 @@ import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { readFileSync, readdirSync } from 'node:fs'
 import http from 'node:http'
+import { gunzipSync } from 'node:zlib'
 import net from 'node:net'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -159,6 +161,29 @@ interface LoadResult {
   latencies: number[]
   errors: number
   errorSamples: string[]
+  /** 200 answers whose body was decoded and checked (every CHECK_EVERY-th). */
+  checked: number
+}
+
+/** Every so many 200 answers are decoded and checked to be a full page (a cheap empty answer would flatter rps). */
+const CHECK_EVERY = 20
+
+/** Why a getTimeline body is not a full page, or undefined when it is. */
+function pageProblem(body: Buffer, encoding: string | undefined): string | undefined {
+  try {
+    const text = (encoding === 'gzip' ? gunzipSync(body) : body).toString('utf8')
+    const page = JSON.parse(text) as {
+      feed?: { post?: { uri?: string; author?: { did?: string } } }[]
+      cursor?: string
+    }
+    if (!Array.isArray(page.feed) || page.feed.length !== LIMIT) return `page of ${page.feed?.length} items`
+    if (!page.cursor) return 'page without cursor'
+    if (!page.feed.every((item) => item.post?.uri && item.post.author?.did))
+      return 'item without post or author'
+    return undefined
+  } catch (err) {
+    return `undecodable page: ${(err as Error).message}`
+  }
 }
 
 /** One worker per user, each looping getTimeline with its own token until the deadline. */
@@ -167,6 +192,8 @@ async function runLoad(base: URL, tokens: string[], deadline: number): Promise<L
   const latencies: number[] = []
   let errors = 0
   const errorSamples: string[] = []
+  let answered = 0
+  let checked = 0
   const one = (token: string) =>
     new Promise<void>((resolve) => {
       const start = performance.now()
@@ -182,11 +209,18 @@ async function runLoad(base: URL, tokens: string[], deadline: number): Promise<L
           const chunks: Buffer[] = []
           res.on('data', (c: Buffer) => chunks.push(c))
           res.on('end', () => {
-            if (res.statusCode === 200) latencies.push(performance.now() - start)
+            const elapsed = performance.now() - start
+            let problem: string | undefined
+            if (res.statusCode !== 200) {
+              problem = `${res.statusCode} ${Buffer.concat(chunks).toString().slice(0, 200)}`
+            } else if (answered++ % CHECK_EVERY === 0) {
+              checked++
+              problem = pageProblem(Buffer.concat(chunks), res.headers['content-encoding'])
+            }
+            if (problem === undefined) latencies.push(elapsed)
             else {
               errors++
-              if (errorSamples.length < 5)
-                errorSamples.push(`${res.statusCode} ${Buffer.concat(chunks).toString().slice(0, 200)}`)
+              if (errorSamples.length < 5) errorSamples.push(problem)
             }
             resolve()
           })
@@ -206,7 +240,7 @@ async function runLoad(base: URL, tokens: string[], deadline: number): Promise<L
     }),
   )
   agent.destroy()
-  return { latencies, errors, errorSamples }
+  return { latencies, errors, errorSamples, checked }
 }
 
 /** CPU ticks (user + system) of every process below this one, summed per child of this process. */
@@ -412,7 +446,10 @@ async function main() {
         p99Ms: Math.round(percentile(sorted, 99) * 10) / 10,
         errors: result.errors,
         p50Ms: Math.round(percentile(sorted, 50) * 10) / 10,
+        p90Ms: Math.round(percentile(sorted, 90) * 10) / 10,
+        maxMs: Math.round((sorted.at(-1) ?? 0) * 10) / 10,
         requests: sorted.length,
+        pagesChecked: result.checked,
         seconds: Math.round(elapsed * 10) / 10,
         users: USERS,
         ingestEventsPerSec: Math.round(ingested / elapsed),
