@@ -19,6 +19,7 @@ import { CompletionBatcher } from './completion-batcher.ts'
 import { fetchDynamicContent } from './dynamic-content.ts'
 import { publishToPds } from './publish-draft.ts'
 import type { PublishOutcome, PublishedOp } from './publish-draft.ts'
+import { WakeTimer } from '../wake-timer.ts'
 
 /** What the publisher needs from confirmation tracking. */
 export interface ConfirmationTracker {
@@ -59,8 +60,7 @@ const CLAIM_BATCH = 250
  * concurrency limit and a per-PDS-host limit, so one slow PDS only delays its own users.
  */
 export class Publisher {
-  private timer: NodeJS.Timeout | undefined
-  private timerAt = Number.POSITIVE_INFINITY
+  private readonly timer = new WakeTimer(() => this.requestDrain())
   private draining: Promise<void> | undefined
   private drainRequested = false
   private backlog = false
@@ -108,7 +108,7 @@ export class Publisher {
   /** Stops claiming, gives back drafts not yet started, and waits for the writes under way. */
   async destroy(): Promise<void> {
     this.stopped = true
-    clearTimeout(this.timer)
+    this.timer.stop()
     for (const wake of this.sleepers) wake()
     await this.draining
     const notStarted = [...this.inFlight.keys()].filter((id) => !this.started.has(id))
@@ -124,21 +124,7 @@ export class Publisher {
     if (!Number.isFinite(ms)) return this.requestDrain()
     const claimAt = ms - this.deps.cfg.claimLookaheadMs
     if (claimAt <= Date.now()) this.requestDrain()
-    else this.setTimer(claimAt)
-  }
-
-  private setTimer(at: number): void {
-    if (this.stopped || (this.timer && at >= this.timerAt)) return
-    clearTimeout(this.timer)
-    this.timerAt = at
-    this.timer = setTimeout(
-      () => {
-        this.timer = undefined
-        this.timerAt = Number.POSITIVE_INFINITY
-        this.requestDrain()
-      },
-      Math.max(0, at - Date.now()),
-    )
+    else this.timer.wakeAt(claimAt)
   }
 
   requestDrain(): void {
@@ -151,7 +137,7 @@ export class Publisher {
       .catch((err) => {
         this.deps.log.error({ err }, 'publisher drain failed')
         // The database may be briefly unavailable: try again soon rather than sleeping forever.
-        this.setTimer(Date.now() + 1000)
+        this.timer.wakeAt(Date.now() + 1000)
       })
       .finally(() => {
         this.draining = undefined
@@ -217,7 +203,7 @@ export class Publisher {
     // the next lookahead window, rather than one claim per draft; every draft is still claimed at least half a
     // lookahead before it is due. (NOTIFY of a draft due sooner still wakes us at once.)
     at = Math.max(at, this.lastClaimAt + this.deps.cfg.claimLookaheadMs / 2)
-    this.setTimer(at)
+    this.timer.wakeAt(at)
   }
 
   private dispatch(row: ClaimedDraft): void {

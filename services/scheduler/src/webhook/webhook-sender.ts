@@ -5,6 +5,7 @@ import { claimWebhooks, finishWebhook, nextWebhookAt } from '../db/outbox.ts'
 import type { OutboxRow } from '../db/outbox.ts'
 import type { Logger } from '../logger.ts'
 import type { SchedulerMetrics } from '../metrics.ts'
+import { WakeTimer } from '../wake-timer.ts'
 
 const MAX_ATTEMPTS = 10
 const BATCH = 50
@@ -17,8 +18,7 @@ const TIMEOUT_MS = 10_000
  * attempts) and then gives up, keeping the last error. Failures never affect the drafts.
  */
 export class WebhookSender {
-  private timer: NodeJS.Timeout | undefined
-  private timerAt = Number.POSITIVE_INFINITY
+  private readonly timer = new WakeTimer(() => this.kick())
   private running: Promise<void> | undefined
   private again = false
   private stopped = false
@@ -42,7 +42,7 @@ export class WebhookSender {
 
   async destroy(): Promise<void> {
     this.stopped = true
-    clearTimeout(this.timer)
+    this.timer.stop()
     await this.running
   }
 
@@ -55,7 +55,7 @@ export class WebhookSender {
     this.running = this.run()
       .catch((err) => {
         this.deps.log.warn({ err }, 'webhook delivery round failed')
-        this.setTimer(Date.now() + 5000)
+        this.timer.wakeAt(Date.now() + 5000)
       })
       .finally(() => {
         this.running = undefined
@@ -73,21 +73,7 @@ export class WebhookSender {
       if (rows.length < BATCH || this.stopped) break
     }
     const next = await nextWebhookAt(this.deps.db)
-    if (next) this.setTimer(Math.max(next.getTime(), Date.now() + 50))
-  }
-
-  private setTimer(at: number): void {
-    if (this.stopped || (this.timer && at >= this.timerAt)) return
-    clearTimeout(this.timer)
-    this.timerAt = at
-    this.timer = setTimeout(
-      () => {
-        this.timer = undefined
-        this.timerAt = Number.POSITIVE_INFINITY
-        this.kick()
-      },
-      Math.max(0, at - Date.now()),
-    )
+    if (next) this.timer.wakeAt(Math.max(next.getTime(), Date.now() + 50))
   }
 
   private async deliver(row: OutboxRow): Promise<void> {
