@@ -14,28 +14,48 @@ export interface ImageUrlOptions {
   publicUrl: string
 }
 
+const URL_SAFE = /^[A-Za-z0-9:._~-]*$/
+
 /** Percent-encodes what a URL cannot carry raw, keeping DIDs readable (`did:plc:…`). */
 function encode(value: string): string {
+  // DIDs and CIDs almost always need no encoding; this runs for every image of every page.
+  if (URL_SAFE.test(value)) return value
   return encodeURIComponent(value).replace(/%3A/gi, ':')
 }
 
+type Part = string | 'pds' | 'preset' | 'did' | 'cid'
+const PLACEHOLDER = /\{(pds|preset|did|cid)\}/g
+
 export class ImageUrlBuilder {
-  private pattern: string
+  private usesPds: boolean
   private publicUrl: string
+  /** The pattern split once into literal text and placeholders (odd indexes). */
+  private parts: Part[]
 
   constructor(opts: ImageUrlOptions) {
-    this.pattern = opts.pattern ?? DEFAULT_IMAGE_URL_PATTERN
+    const pattern = opts.pattern ?? DEFAULT_IMAGE_URL_PATTERN
+    this.usesPds = pattern.includes('{pds}')
     this.publicUrl = opts.publicUrl.replace(/\/+$/, '')
+    this.parts = pattern.split(PLACEHOLDER)
   }
 
   url(preset: ImagePreset, did: string, cid: string, pdsEndpoint: string | null): string {
-    if (this.pattern.includes('{pds}') && !pdsEndpoint) {
+    if (this.usesPds && !pdsEndpoint) {
       return `${this.publicUrl}/blob/${encode(did)}/${encode(cid)}`
     }
-    return this.pattern
-      .replaceAll('{pds}', (pdsEndpoint ?? '').replace(/\/+$/, ''))
-      .replaceAll('{preset}', preset)
-      .replaceAll('{did}', encode(did))
-      .replaceAll('{cid}', encode(cid))
+    let url = ''
+    for (let i = 0; i < this.parts.length; i++) {
+      const part = this.parts[i]
+      if (i % 2 === 0) url += part
+      else if (part === 'pds') url += trimSlashes(pdsEndpoint ?? '')
+      else if (part === 'preset') url += preset
+      else if (part === 'did') url += encode(did)
+      else url += encode(cid)
+    }
+    return url
   }
+}
+
+function trimSlashes(url: string): string {
+  return url.endsWith('/') ? url.replace(/\/+$/, '') : url
 }
