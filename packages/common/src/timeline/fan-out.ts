@@ -110,6 +110,9 @@ export async function registerLocalUser(db: Db, did: string): Promise<LocalUserR
         select fi.uri, fi.cid, fi.type, fi.post_uri, fi.originator_did, fi.sort_at
         from feed_item fi where fi.originator_did = s.did offset 0
       ) fi
+      -- Oldest first, as fan-out appends later items: a page of the timeline then sits on a few heap pages
+      -- instead of one per item (in follow order each item of a page lands on a different page).
+      order by fi.sort_at, fi.cid
       on conflict (viewer_did, uri) do nothing
     `.execute(tx)
     await tx.updateTable('localUser').set({ timelineBuiltAt: new Date() }).where('did', '=', did).execute()
