@@ -31,6 +31,8 @@ const POSTS_PER_AUTHOR = intEnv('BENCH_POSTS_PER_AUTHOR', 50)
 const FOLLOWS_PER_USER = intEnv('BENCH_FOLLOWS_PER_USER', 100)
 // The appview's DATABASE_POOL_SIZE (the firehose keeps its default).
 const APPVIEW_POOL_SIZE = process.env.BENCH_APPVIEW_POOL_SIZE
+// NODE_OPTIONS for the appview only (e.g. V8 heap settings).
+const APPVIEW_NODE_OPTIONS = process.env.BENCH_APPVIEW_NODE_OPTIONS
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR
 const LIMIT = 50
 const SERVICE_DID = 'did:web:sundial.bench.test'
@@ -333,6 +335,7 @@ async function main() {
         SERVICE_DID,
         PUBLIC_URL: `http://127.0.0.1:${appviewPort}`,
         ...(APPVIEW_POOL_SIZE ? { DATABASE_POOL_SIZE: APPVIEW_POOL_SIZE } : {}),
+        ...(APPVIEW_NODE_OPTIONS ? { NODE_OPTIONS: APPVIEW_NODE_OPTIONS } : {}),
       },
       healthy(`http://127.0.0.1:${appviewPort}/xrpc/_health`),
     )
