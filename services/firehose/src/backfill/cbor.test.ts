@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { Secp256k1Keypair } from '@atproto/crypto'
 import { cborDecode, cborEncode } from '@atproto/lex-cbor'
-import { MemoryBlockstore, Repo, WriteOpAction } from '@atproto/repo'
+import { parseCid } from '@atproto/lex-data'
+import { lexToJson } from '@atproto/lex-json'
+import { MemoryBlockstore, Repo, WriteOpAction, cborToLexRecord } from '@atproto/repo'
 import type { RecordCreateOp } from '@atproto/repo'
-import { CidLink, cidString, decodeCbor } from './cbor.ts'
+import { CidLink, cidString, decodeCbor, decodeRecordJson } from './cbor.ts'
 
 /** The library's decoding with CIDs in their string form, to compare with ours. */
 function normalise(value: unknown): unknown {
@@ -49,6 +51,37 @@ describe('decodeCbor', () => {
     }
     expect(n).toBeGreaterThan(400)
     expect(repo.cid.toString()).toBe(cidString(repo.cid.bytes))
+  })
+
+  it('gives records the JSON form the library gives them: links, blobs, bytes, nesting, unicode', () => {
+    const link = parseCid('bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm')
+    const records = [
+      { $type: 'app.bsky.feed.post', text: 'plain', createdAt: '2026-01-01T00:00:00.000Z' },
+      {
+        $type: 'app.bsky.feed.post',
+        text: 'ünï ✨ 🙂',
+        langs: ['en', 'de'],
+        embed: {
+          $type: 'app.bsky.embed.images',
+          images: [{ alt: '', image: { $type: 'blob', ref: link, mimeType: 'image/png', size: 123456 } }],
+        },
+        facets: [{ index: { byteStart: 0, byteEnd: 4 }, features: [] }],
+        createdAt: '2026-01-01T00:00:00.000Z',
+      },
+      {
+        $type: 'com.example.bytes',
+        data: new Uint8Array([1, 2, 3, 4, 5]),
+        empty: new Uint8Array(0),
+        n: -70_000,
+      },
+      { $type: 'com.example.nested', a: { b: { c: [true, false, null, 0, 23, 24, 255, 256, 65_536] } } },
+    ]
+    for (const record of records) {
+      const bytes = cborEncode(record)
+      expect(decodeRecordJson(bytes)).toEqual(lexToJson(cborToLexRecord(bytes)))
+    }
+    expect(() => decodeRecordJson(cborEncode([1, 2]))).toThrow(/not a map/)
+    expect(() => decodeRecordJson(cborEncode({ x: 1.5 }))).toThrow()
   })
 
   it('reads large integers and refuses what a repo block never holds', () => {

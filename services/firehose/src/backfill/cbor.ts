@@ -11,14 +11,28 @@ const MAX_DEPTH = 128
 
 /**
  * Decodes one dag-cbor value, as the MST walk needs it: CID links stay bytes (`CidLink`), not CID objects, which
- * cost more to build than the rest of a node. Covers integers, byte and text strings, arrays, maps with text keys,
- * tag 42, booleans and null; anything else (floats, other tags, indefinite lengths) is refused, as are trailing
- * bytes. Throws an Error on malformed input.
+ * cost more to build than the rest of a node. Covers integers, byte and text strings, arrays, maps with text keys
+ * (no duplicates), tag 42, booleans and null; anything else (floats, other tags, indefinite lengths) is refused,
+ * as are trailing bytes. Throws an Error on malformed input.
  */
 export function decodeCbor(bytes: Uint8Array): unknown {
-  const reader = new Reader(bytes)
+  return decodeWhole(new Reader(bytes, false))
+}
+
+/**
+ * Decodes a record straight to the JSON form Jetstream sends (what `lexToJson(cborToLexRecord(bytes))` gives):
+ * CID links as `{$link}`, byte strings as `{$bytes}` (base64, unpadded). Throws on anything unusual (including
+ * floats and integers beyond 2^53): the caller falls back to the library for those.
+ */
+export function decodeRecordJson(bytes: Uint8Array): Record<string, unknown> {
+  const value = decodeWhole(new Reader(bytes, true))
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not a map')
+  return value as Record<string, unknown>
+}
+
+function decodeWhole(reader: Reader): unknown {
   const value = reader.value(0)
-  if (reader.pos !== bytes.length) throw new Error('trailing bytes after the value')
+  if (reader.pos !== reader.length) throw new Error('trailing bytes after the value')
   return value
 }
 
@@ -26,8 +40,15 @@ class Reader {
   pos = 0
   private buf: Buffer
 
-  constructor(private bytes: Uint8Array) {
+  constructor(
+    private bytes: Uint8Array,
+    private json: boolean,
+  ) {
     this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  }
+
+  get length(): number {
+    return this.bytes.length
   }
 
   value(depth: number): unknown {
@@ -40,8 +61,12 @@ class Reader {
         return this.argument(info)
       case 1:
         return -1 - this.argument(info)
-      case 2:
-        return this.take(this.argument(info))
+      case 2: {
+        const bytes = this.take(this.argument(info))
+        if (!this.json) return bytes
+        const base64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')
+        return { $bytes: base64.replace(/=+$/, '') }
+      }
       case 3: {
         const n = this.argument(info)
         const start = this.pos
@@ -69,10 +94,15 @@ class Reader {
       }
       case 6: {
         if (this.argument(info) !== 42) throw new Error('unsupported tag')
-        const inner = this.value(depth + 1)
-        if (!(inner instanceof Uint8Array) || inner.length < 2 || inner[0] !== 0)
-          throw new Error('bad CID link')
-        return new CidLink(inner.subarray(1))
+        const head2 = this.byte()
+        if (head2 >> 5 !== 2) throw new Error('bad CID link')
+        const inner = this.take(this.argument(head2 & 0x1f))
+        if (inner.length < 2 || inner[0] !== 0) throw new Error('bad CID link')
+        const cid = inner.subarray(1)
+        if (!this.json) return new CidLink(cid)
+        // Only CIDv1 has the base32 string form written here.
+        if (cid[0] !== 1) throw new Error('not a CIDv1')
+        return { $link: cidString(cid) }
       }
       default:
         if (info === 20) return false

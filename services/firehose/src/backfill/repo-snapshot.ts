@@ -4,7 +4,7 @@ import type { Commit } from '@atproto/repo'
 import { COLLECTIONS } from '../ingest/events.ts'
 import type { Collection } from '../ingest/events.ts'
 import { readRepoCar } from './car-reader.ts'
-import { cidString } from './cbor.ts'
+import { cidString, decodeRecordJson } from './cbor.ts'
 import { mstLeaves } from './mst-walk.ts'
 import type { MstLeaf } from './mst-walk.ts'
 import { FetchFailure, message } from './pds-client.ts'
@@ -92,17 +92,26 @@ export async function snapshotFromCar(
         yield leaves.slice(i, i + size).flatMap((leaf) => {
           const bytes = blocks.get(leaf.cid)
           if (!bytes) throw new FetchFailure('invalid', `repo CAR lacks record block ${cidString(leaf.cid)}`)
-          let record: Record<string, unknown>
-          try {
-            record = lexToJson(cborToLexRecord(bytes)) as Record<string, unknown>
-          } catch {
-            // Undecodable record: as the reference AppView, skip it rather than the account.
-            return []
-          }
+          const record = recordJson(bytes)
+          // Undecodable record: as the reference AppView, skip it rather than the account.
+          if (!record) return []
           return [{ ...leaf, cid: cidString(leaf.cid), record, bytes: bytes.byteLength }]
         })
       }
     },
+  }
+}
+
+/** A record block in JSON form; the library decodes the unusual ones (floats, big integers, CIDv0 links). */
+function recordJson(bytes: Uint8Array): Record<string, unknown> | undefined {
+  try {
+    return decodeRecordJson(bytes)
+  } catch {
+    try {
+      return lexToJson(cborToLexRecord(bytes)) as Record<string, unknown>
+    } catch {
+      return undefined
+    }
   }
 }
 
