@@ -63,7 +63,6 @@ export class Backfill {
       batchSize: cfg.batchSize,
       days: cfg.days,
       maxRecordBytes: opts.maxRecordBytes,
-      lane: new PQueue({ concurrency: 1 }),
     })
     const runner = new JobRunner({
       db: database.db,

@@ -231,6 +231,18 @@ export async function forgetFinishedExcept(db: Db, keep: readonly string[]): Pro
   return Number(result.numAffectedRows ?? 0)
 }
 
+// Key of the lock `holdCompletionLock` takes (distinct from the writers' lock).
+const COMPLETION_LOCK = 0x53554e45
+
+/**
+ * Serialises the transactions that finish jobs (and decide timeline completeness). Two jobs finishing at once
+ * (their records often commit in one lane transaction) would otherwise each see the other still running, and
+ * neither would mark the timelines they both complete. Held to commit, so the second sees the first as done.
+ */
+export async function holdCompletionLock(tx: DbTx): Promise<void> {
+  await sql`select pg_advisory_xact_lock(${COMPLETION_LOCK})`.execute(tx)
+}
+
 export async function isLocalUser(db: Db | DbTx, did: string): Promise<boolean> {
   const row = await db.selectFrom('localUser').select('did').where('did', '=', did).executeTakeFirst()
   return row !== undefined

@@ -1,6 +1,5 @@
 import { setImmediate as yieldToIo } from 'node:timers/promises'
 import { sql } from 'kysely'
-import type PQueue from 'p-queue'
 import type { Db, DbTx } from '@sundial/common'
 import { planBatch } from '../batch/plan.ts'
 import { applyPlan, classifyError } from '../batch/writer.ts'
@@ -9,19 +8,18 @@ import { decodeEvent } from '../ingest/decode.ts'
 import type { Collection, IndexEvent, RecordDelete, RecordWrite } from '../ingest/events.ts'
 import type { BackfillMetrics } from './metrics.ts'
 import type { RepoRecord, RepoSnapshot } from './repo-snapshot.ts'
+import { WriteLane } from './write-lane.ts'
 import { holdWritersExclusive } from './write-lock.ts'
 
 export interface RepoWriterOptions {
   db: Db
   metrics: BackfillMetrics
-  /** Records written per transaction. */
+  /** Most records written per transaction. */
   batchSize: number
   /** Posts, reposts and likes created before this many days ago are not indexed; null for all. */
   days: number | null
   /** The firehose's record size limit, applied to backfilled records alike. */
   maxRecordBytes: number
-  /** Serialises backfill transactions in this process (each takes the writers' lock exclusively anyway). */
-  lane: PQueue
 }
 
 export interface WriteSummary {
@@ -34,6 +32,10 @@ export interface WriteSummary {
 }
 
 const DECODE_CHUNK = 50
+/** Records of one account handed to the lane at a time (the lane joins units up to `batchSize` per transaction). */
+const UNIT_RECORDS = 500
+/** Units of one account queued or being written at once. */
+const UNITS_IN_FLIGHT = 4
 
 const DATED: ReadonlySet<string> = new Set([
   'app.bsky.feed.post',
@@ -48,7 +50,17 @@ const DATED: ReadonlySet<string> = new Set([
  * rows already newer than the snapshot are left alone. Idempotent: rerunning a snapshot writes nothing new.
  */
 export class RepoWriter {
-  constructor(private opts: RepoWriterOptions) {}
+  /** Every backfill transaction of this process, one at a time (each takes the writers' lock exclusively anyway). */
+  private lane: WriteLane<WriteUnit, UnitResult>
+
+  constructor(private opts: RepoWriterOptions) {
+    this.lane = new WriteLane({
+      maxSize: opts.batchSize,
+      sizeOf: (unit) => (unit.kind === 'records' ? unit.events.length : 1),
+      run: (units) => opts.db.transaction().execute((tx) => writeUnits(tx, units)),
+      separable: (err) => classifyError(err) === 'data',
+    })
+  }
 
   async write(
     did: string,
@@ -56,27 +68,34 @@ export class RepoWriter {
     snapshot: RepoSnapshot,
     signal: AbortSignal,
   ): Promise<WriteSummary> {
-    const { batchSize, days, maxRecordBytes, metrics, lane } = this.opts
+    const { batchSize, days, maxRecordBytes, metrics } = this.opts
     const cutoff = days === null ? undefined : Date.now() - days * 86_400_000
     // One arrival time for the whole snapshot: it becomes indexedAt, so sortAt = min(createdAt, now).
     const timeUs = Date.now() * 1000
     const summary: WriteSummary = { written: 0, deleted: 0, localFollows: [] }
-    // Decoding a batch (CPU) overlaps writing the previous one (Postgres): one batch in flight at a time.
-    let writing: Promise<void> = Promise.resolve()
+    const unitSize = Math.min(UNIT_RECORDS, batchSize)
+    // Decoding (CPU) overlaps writing (Postgres): small units go to the lane as they are decoded, a few at a time,
+    // so the lane always has this account's next records and the last write after decoding is a short one.
+    const writing = new Set<Promise<void>>()
     const flush = async (events: RecordWrite[]) => {
-      await writing
-      writing = this.writeIsolating(snapshot.rev, events, signal).then((result) => {
+      while (writing.size >= UNITS_IN_FLIGHT) await Promise.race(writing)
+      const write = this.writeIsolating(did, events, signal).then((result) => {
         summary.written += result.written
         summary.localFollows.push(...result.localFollows)
         metrics.records.inc({ op: 'write' }, result.written)
       })
-      // Awaited before the next write and after the loop; this only keeps a failure from counting as unhandled.
-      writing.catch(() => undefined)
+      writing.add(write)
+      // A failure surfaces through Promise.race above or Promise.all below; this only keeps it from counting as
+      // unhandled meanwhile.
+      write.then(
+        () => writing.delete(write),
+        () => undefined,
+      )
     }
     try {
       let events: RecordWrite[] = []
-      // Decoded a few hundred at a time, looking at the event loop in between, so replies to the database
-      // queries of other jobs (and of this job's previous batch) are not held up behind a long decode.
+      // Decoded a few dozen at a time, looking at the event loop in between, so replies to the database
+      // queries of other jobs (and of this job's previous units) are not held up behind a long decode.
       for (const chunk of snapshot.batches(DECODE_CHUNK)) {
         signal.throwIfAborted()
         for (const r of chunk) {
@@ -86,7 +105,7 @@ export class RepoWriter {
           })
           if ('ok' in ev) metrics.invalidRecords.inc({ reason: ev.reason })
           else if (ev.kind === 'write') events.push(ev)
-          if (events.length >= batchSize) {
+          if (events.length >= unitSize) {
             await flush(events)
             events = []
           }
@@ -94,16 +113,13 @@ export class RepoWriter {
         await yieldToIo()
       }
       if (events.length > 0) await flush(events)
+      await Promise.all(writing)
     } finally {
       // Never leave a write running behind an error (or a stop).
-      await writing.catch(() => undefined)
+      await Promise.allSettled(writing)
     }
-    await writing
     signal.throwIfAborted()
-    const removed = await lane.add(
-      () => this.opts.db.transaction().execute((tx) => removeMissing(tx, did, pdsUrl, snapshot, timeUs)),
-      { signal },
-    )
+    const { removed } = await this.lane.submit({ kind: 'close', did, pdsUrl, snapshot, timeUs }, signal)
     summary.deleted = removed
     metrics.records.inc({ op: 'delete' }, removed)
     return summary
@@ -113,36 +129,39 @@ export class RepoWriter {
    * Writes a batch; when Postgres refuses a value in it, halves the batch until the record responsible is found
    * and skipped, as the live writer does, so one bad record cannot fail a whole account.
    */
-  private async writeIsolating(
-    rev: string,
-    events: RecordWrite[],
-    signal: AbortSignal,
-  ): Promise<BatchResult> {
+  private async writeIsolating(did: string, events: RecordWrite[], signal: AbortSignal): Promise<UnitResult> {
     try {
-      return await this.opts.lane.add(
-        () => this.opts.db.transaction().execute((tx) => writeBatch(tx, rev, events)),
-        { signal },
-      )
+      return await this.lane.submit({ kind: 'records', did, events }, signal)
     } catch (err) {
       if (signal.aborted || classifyError(err) !== 'data') throw err
       if (events.length === 1) {
         this.opts.metrics.invalidRecords.inc({ reason: 'db_rejected' })
-        return { written: 0, localFollows: [] }
+        return { written: 0, localFollows: [], removed: 0 }
       }
       const middle = events.length >>> 1
-      const first = await this.writeIsolating(rev, events.slice(0, middle), signal)
-      const second = await this.writeIsolating(rev, events.slice(middle), signal)
+      const first = await this.writeIsolating(did, events.slice(0, middle), signal)
+      const second = await this.writeIsolating(did, events.slice(middle), signal)
       return {
         written: first.written + second.written,
         localFollows: [...first.localFollows, ...second.localFollows],
+        removed: 0,
       }
     }
   }
 }
 
-interface BatchResult {
+/** What the write lane is given: records of one account, or the closing step of one account's snapshot. */
+type WriteUnit =
+  | { kind: 'records'; did: string; events: RecordWrite[] }
+  | { kind: 'close'; did: string; pdsUrl: string; snapshot: RepoSnapshot; timeUs: number }
+
+interface UnitResult {
+  /** Records inserted or replaced. */
   written: number
+  /** Follows by local users among them. */
   localFollows: FollowChange[]
+  /** Stored records the snapshot no longer holds, deleted (closing step). */
+  removed: number
 }
 
 /** The Jetstream commit event a live create of this record would have been. */
@@ -175,14 +194,12 @@ interface StoredVersion {
 }
 
 /**
- * What is stored for these records now: unchanged ones are skipped, newer ones kept, older ones replaced. Each
- * URI is looked up only in its own collection's table.
+ * What is stored for these records now: unchanged ones are skipped, newer ones kept, older ones replaced. Accounts
+ * with nothing stored (most backfills are of accounts never seen) are found with a few index probes each; only
+ * the records of the others are looked up, each in its own collection's table.
  */
-async function storedVersions(
-  tx: DbTx,
-  did: string,
-  events: RecordWrite[],
-): Promise<Map<string, StoredVersion>> {
+async function storedVersions(tx: DbTx, events: RecordWrite[]): Promise<Map<string, StoredVersion>> {
+  const withRows = await accountsWithRows(tx, [...new Set(events.map((ev) => ev.did))])
   const uris: Record<Collection, string[]> = {
     'app.bsky.feed.post': [],
     'app.bsky.feed.repost': [],
@@ -190,40 +207,81 @@ async function storedVersions(
     'app.bsky.graph.follow': [],
     'app.bsky.actor.profile': [],
   }
-  for (const ev of events) uris[ev.record.collection].push(ev.uri)
+  const profileDids: string[] = []
+  for (const ev of events) {
+    if (!withRows.has(ev.did)) continue
+    uris[ev.record.collection].push(ev.uri)
+    if (ev.record.collection === 'app.bsky.actor.profile') profileDids.push(ev.did)
+  }
+  if (withRows.size === 0) return new Map()
   const { rows } = await sql<{ uri: string } & StoredVersion>`
     select uri, cid, rev from post where uri = any(${uris['app.bsky.feed.post']}::text[])
     union all select uri, cid, rev from repost where uri = any(${uris['app.bsky.feed.repost']}::text[])
     union all select uri, cid, rev from "like" where uri = any(${uris['app.bsky.feed.like']}::text[])
     union all select uri, cid, rev from follow where uri = any(${uris['app.bsky.graph.follow']}::text[])
-    union all select uri, cid, rev from profile where did = ${did}
+    union all select uri, cid, rev from profile where did = any(${profileDids}::text[])
   `.execute(tx)
   return new Map(rows.map((r) => [r.uri, { cid: r.cid, rev: r.rev }]))
 }
 
-async function writeBatch(tx: DbTx, rev: string, events: RecordWrite[]): Promise<BatchResult> {
+/** Which of these accounts have any record stored (through the author indexes). */
+async function accountsWithRows(tx: DbTx, dids: string[]): Promise<Set<string>> {
+  const { rows } = await sql<{ did: string }>`
+    select d.did from unnest(${dids}::text[]) as d(did)
+    where exists (select 1 from post where author_did = d.did)
+      or exists (select 1 from repost where author_did = d.did)
+      or exists (select 1 from "like" where author_did = d.did)
+      or exists (select 1 from follow where author_did = d.did)
+      or exists (select 1 from profile where did = d.did)
+  `.execute(tx)
+  return new Set(rows.map((r) => r.did))
+}
+
+/**
+ * One lane run, in one transaction holding the writers' lock exclusively: the records of every unit through the
+ * live write path as one plan, then each closing step.
+ */
+async function writeUnits(tx: DbTx, units: WriteUnit[]): Promise<UnitResult[]> {
   await holdWritersExclusive(tx)
-  const stored = await storedVersions(tx, events[0].did, events)
-  const changed: IndexEvent[] = []
-  for (const ev of events) {
-    const current = stored.get(ev.uri)
-    if (!current) changed.push(ev)
-    else if (current.cid !== ev.record.row.cid && (current.rev === null || current.rev < rev)) {
-      changed.push({ ...ev, op: 'update' })
+  const results: UnitResult[] = units.map(() => ({ written: 0, localFollows: [], removed: 0 }))
+  const events = units.flatMap((unit) => (unit.kind === 'records' ? unit.events : []))
+  if (events.length > 0) {
+    const stored = await storedVersions(tx, events)
+    const changed: IndexEvent[] = []
+    for (const ev of events) {
+      const current = stored.get(ev.uri)
+      if (!current) changed.push(ev)
+      else if (current.cid !== ev.record.row.cid && (current.rev === null || current.rev < ev.rev)) {
+        changed.push({ ...ev, op: 'update' })
+      }
+    }
+    if (changed.length > 0) {
+      const plan = planBatch(changed)
+      // Backfill is not part of the stream: the firehose cursor stays where the live writer put it.
+      plan.cursorUs = undefined
+      const { localFollows } = await applyPlan(tx, plan)
+      // What the plan still writes after its tombstone check, credited to the unit each record came from.
+      const written = new Set<string>()
+      for (const changes of [plan.posts, plan.reposts, plan.likes, plan.follows, plan.profiles]) {
+        for (const w of changes.write as Array<{ row: { uri: string } }>) written.add(w.row.uri)
+      }
+      // An account's follows go to its first unit here (one account may have several units in a run).
+      const credited = new Set<string>()
+      units.forEach((unit, i) => {
+        if (unit.kind !== 'records') return
+        results[i].written = unit.events.filter((ev) => written.has(ev.uri)).length
+        if (credited.has(unit.did)) return
+        credited.add(unit.did)
+        results[i].localFollows = localFollows.filter((f) => f.followerDid === unit.did)
+      })
     }
   }
-  if (changed.length === 0) return { written: 0, localFollows: [] }
-  const plan = planBatch(changed)
-  // Backfill is not part of the stream: the firehose cursor stays where the live writer put it.
-  plan.cursorUs = undefined
-  const { localFollows } = await applyPlan(tx, plan)
-  const written =
-    plan.posts.write.length +
-    plan.reposts.write.length +
-    plan.likes.write.length +
-    plan.follows.write.length +
-    plan.profiles.write.length
-  return { written, localFollows }
+  for (const [i, unit] of units.entries()) {
+    if (unit.kind === 'close') {
+      results[i].removed = await removeMissing(tx, unit.did, unit.pdsUrl, unit.snapshot, unit.timeUs)
+    }
+  }
+  return results
 }
 
 /**
@@ -238,7 +296,6 @@ async function removeMissing(
   snapshot: RepoSnapshot,
   timeUs: number,
 ): Promise<number> {
-  await holdWritersExclusive(tx)
   const { rev } = snapshot
   const { rows } = await sql<{ uri: string; collection: Collection }>`
     select uri, 'app.bsky.feed.post' as collection from post where author_did = ${did} and (rev is null or rev < ${rev})

@@ -13,6 +13,7 @@ import {
   claimJobs,
   finishJob,
   followsToBackfill,
+  holdCompletionLock,
   isLocalUser,
   nextWakeAt,
   reclaimExpiredLeases,
@@ -215,6 +216,8 @@ export class BackfillWorker {
     }
     const state = result.kind === 'retry' ? 'failed' : 'done'
     const finished = await db.transaction().execute(async (tx) => {
+      // First, so finishing transactions run one after another and never wait on each other's rows.
+      await holdCompletionLock(tx)
       const held = await finishJob(tx, job, this.owner, {
         state,
         rev: result.kind === 'done' || result.kind === 'skipped' ? result.rev : null,
