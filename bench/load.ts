@@ -59,7 +59,8 @@ async function spawnProcess(
   // BENCH_PROFILE_DIR: write a V8 CPU profile of every service process there (read it with Chrome DevTools).
   // One directory per service: node writes a profile per thread (tsx's loader runs in its own).
   const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.join(PROFILE_DIR, name)}`] : []
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script, ...args], {
+  const flags = [...productionNodeFlags(script), ...profile]
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', script, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -73,6 +74,18 @@ async function spawnProcess(
     if (Date.now() > deadline) throw new Error(`${name} did not become ready: ${stderr}`)
     await new Promise((r) => setTimeout(r, 200))
   }
+}
+
+/**
+ * The node flags the root package.json's start script for `script` gives it (`tsx --flag … script`), so a service
+ * runs here as `npm run start:<service>` runs it in production.
+ */
+function productionNodeFlags(script: string): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>
+  }
+  const command = Object.values(pkg.scripts).find((c) => c.startsWith('tsx ') && c.endsWith(` ${script}`))
+  return command ? command.split(/\s+/).filter((word) => word.startsWith('--')) : []
 }
 
 const healthy = (url: string) => () => fetch(url).then((r) => r.ok)
@@ -415,6 +428,9 @@ async function main() {
     const elapsed = (performance.now() - started) / 1000
     const ingested = (await ingestedAt()) - ingestBefore
     const loadAfter = readFileSync('/proc/loadavg', 'utf8').split(' ')[0]
+    const appviewPeakRssMb = Math.round(
+      Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${appview.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024,
+    )
     // nginx's own complaints (upstream resets, timeouts, limits) even where the client still got a 200.
     const nginxLogLines = (await nginx.errorLog())
       .split('\n')
@@ -472,6 +488,7 @@ async function main() {
         cpuSec,
         pool,
         nginxErrorLogLines: nginxLogLines.length,
+        appviewPeakRssMb,
       }) + '\n',
     )
   } finally {
