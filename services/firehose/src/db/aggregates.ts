@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { DbTx } from '@sundial/common'
 import type { ActorAggDelta, PostAggDelta } from '../indexers/aggregates.ts'
-import { jsonRows } from './rows.ts'
+import { column } from './rows.ts'
 
 /** Adds count deltas (sorted by key, so concurrent writers take row locks in one order). */
 export async function addPostAggDeltas(tx: DbTx, rows: Array<{ uri: string } & PostAggDelta>): Promise<void> {
@@ -9,7 +9,10 @@ export async function addPostAggDeltas(tx: DbTx, rows: Array<{ uri: string } & P
   await sql`
     insert into post_agg (uri, reply_count, repost_count, like_count, quote_count)
     select uri, replies, reposts, likes, quotes
-    from json_to_recordset(${jsonRows(rows)}) as x(uri text, replies int, reposts int, likes int, quotes int)
+    from unnest(
+      ${column(rows, 'uri')}::text[], ${column(rows, 'replies')}::int[], ${column(rows, 'reposts')}::int[],
+      ${column(rows, 'likes')}::int[], ${column(rows, 'quotes')}::int[]
+    ) as x(uri, replies, reposts, likes, quotes)
     order by uri
     on conflict (uri) do update set
       reply_count = post_agg.reply_count + excluded.reply_count,
@@ -27,7 +30,10 @@ export async function addActorAggDeltas(
   await sql`
     insert into actor_agg (did, followers_count, follows_count, posts_count)
     select did, followers, follows, posts
-    from json_to_recordset(${jsonRows(rows)}) as x(did text, followers int, follows int, posts int)
+    from unnest(
+      ${column(rows, 'did')}::text[], ${column(rows, 'followers')}::int[], ${column(rows, 'follows')}::int[],
+      ${column(rows, 'posts')}::int[]
+    ) as x(did, followers, follows, posts)
     order by did
     on conflict (did) do update set
       followers_count = actor_agg.followers_count + excluded.followers_count,

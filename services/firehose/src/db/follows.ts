@@ -1,16 +1,18 @@
 import { sql } from 'kysely'
 import type { DbTx } from '@sundial/common'
 import type { FollowCounted, FollowRow } from '../indexers/follow.ts'
-import { INDEXED_AT, jsonRows } from './rows.ts'
+import { INDEXED_AT, column } from './rows.ts'
 
 export async function insertFollows(tx: DbTx, rows: FollowRow[]): Promise<FollowCounted[]> {
   if (rows.length === 0) return []
   const result = await sql<FollowCounted>`
     insert into follow (uri, cid, author_did, subject_did, created_at, indexed_at, rev)
     select uri, cid, "authorDid", "subjectDid", "createdAt", ${INDEXED_AT}, rev
-    from json_to_recordset(${jsonRows(rows)}) as x(
-      uri text, cid text, "authorDid" text, "subjectDid" text,
-      "createdAt" timestamptz, "timeUs" bigint, rev text)
+    from unnest(
+      ${column(rows, 'uri')}::text[], ${column(rows, 'cid')}::text[], ${column(rows, 'authorDid')}::text[],
+      ${column(rows, 'subjectDid')}::text[], ${column(rows, 'createdAt')}::timestamptz[],
+      ${column(rows, 'timeUs')}::bigint[], ${column(rows, 'rev')}::text[]
+    ) as x(uri, cid, "authorDid", "subjectDid", "createdAt", "timeUs", rev)
     on conflict (uri) do nothing
     returning author_did, subject_did
   `.execute(tx)

@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { DbTx } from '@sundial/common'
 import type { LikeCounted, LikeRow } from '../indexers/like.ts'
-import { INDEXED_AT, jsonRows } from './rows.ts'
+import { INDEXED_AT, column } from './rows.ts'
 
 /** Inserts likes not stored yet; returns how many were inserted per subject (likes are most of the stream). */
 export async function insertLikes(tx: DbTx, rows: LikeRow[]): Promise<LikeCounted[]> {
@@ -10,9 +10,11 @@ export async function insertLikes(tx: DbTx, rows: LikeRow[]): Promise<LikeCounte
     with inserted as (
       insert into "like" (uri, cid, author_did, subject_uri, subject_cid, created_at, indexed_at, rev)
       select uri, cid, "authorDid", "subjectUri", "subjectCid", "createdAt", ${INDEXED_AT}, rev
-      from json_to_recordset(${jsonRows(rows)}) as x(
-        uri text, cid text, "authorDid" text, "subjectUri" text, "subjectCid" text,
-        "createdAt" timestamptz, "timeUs" bigint, rev text)
+      from unnest(
+        ${column(rows, 'uri')}::text[], ${column(rows, 'cid')}::text[], ${column(rows, 'authorDid')}::text[],
+        ${column(rows, 'subjectUri')}::text[], ${column(rows, 'subjectCid')}::text[],
+        ${column(rows, 'createdAt')}::timestamptz[], ${column(rows, 'timeUs')}::bigint[], ${column(rows, 'rev')}::text[]
+      ) as x(uri, cid, "authorDid", "subjectUri", "subjectCid", "createdAt", "timeUs", rev)
       on conflict (uri) do nothing
       returning subject_uri
     )

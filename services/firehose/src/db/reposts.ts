@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { DbTx } from '@sundial/common'
 import type { RepostCounted, RepostRow } from '../indexers/repost.ts'
-import { INDEXED_AT, jsonRows } from './rows.ts'
+import { INDEXED_AT, column } from './rows.ts'
 
 export interface StoredRepost extends RepostCounted {
   uri: string
@@ -14,9 +14,11 @@ export async function insertReposts(tx: DbTx, rows: RepostRow[]): Promise<Stored
   const result = await sql<StoredRepost>`
     with input as (
       select x.*, ${INDEXED_AT} as indexed_at
-      from json_to_recordset(${jsonRows(rows)}) as x(
-        uri text, cid text, "authorDid" text, "subjectUri" text, "subjectCid" text,
-        "createdAt" timestamptz, "timeUs" bigint, rev text)
+      from unnest(
+        ${column(rows, 'uri')}::text[], ${column(rows, 'cid')}::text[], ${column(rows, 'authorDid')}::text[],
+        ${column(rows, 'subjectUri')}::text[], ${column(rows, 'subjectCid')}::text[],
+        ${column(rows, 'createdAt')}::timestamptz[], ${column(rows, 'timeUs')}::bigint[], ${column(rows, 'rev')}::text[]
+      ) as x(uri, cid, "authorDid", "subjectUri", "subjectCid", "createdAt", "timeUs", rev)
     ), inserted as (
       insert into repost (uri, cid, author_did, subject_uri, subject_cid, created_at, indexed_at, sort_at, rev)
       select uri, cid, "authorDid", "subjectUri", "subjectCid", "createdAt", indexed_at,

@@ -11,6 +11,14 @@ import type { RawBuilder } from 'kysely'
  */
 export const INDEXED_AT = sql`least(timestamptz 'epoch' + "timeUs" * interval '1 microsecond', now())`
 
+/**
+ * One column of a batch as an array parameter, for `unnest($1::text[], $2::bigint[], …)`: Postgres reads arrays of
+ * plain values with less work per row than json_to_recordset, which suits the narrow rows most of the stream is.
+ */
+export function column<Row, K extends keyof Row>(rows: readonly Row[], key: K): Array<Row[K]> {
+  return rows.map((row) => row[key])
+}
+
 export function jsonRows(rows: readonly object[]): RawBuilder<unknown> {
   return sql`${JSON.stringify(rows)}::json`
 }
