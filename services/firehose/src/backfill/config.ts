@@ -10,7 +10,8 @@ import type { Env } from '@sundial/common'
  * - `BACKFILL_DAYS` (`30`): how far back posts, reposts and likes are fetched, by their `createdAt`; `all` means
  *   no limit. Follows and the profile are always fetched whole.
  * - `BACKFILL_CONCURRENCY` (`8`): accounts backfilled at the same time, overall.
- * - `BACKFILL_CONCURRENCY_PER_HOST` (`4`): accounts backfilled at the same time from one PDS host.
+ * - `BACKFILL_CONCURRENCY_PER_HOST` (`4`): accounts read at the same time from one PDS host (an account's slot is
+ *   released once its repo is fetched, while it is written).
  * - `BACKFILL_MAX_ATTEMPTS` (`8`): attempts before a job is marked failed.
  * - `BACKFILL_RETRY_BASE_MS` (`5000`) / `BACKFILL_RETRY_MAX_MS` (`3600000`): backoff after a failed attempt,
  *   doubling from the base up to the maximum.

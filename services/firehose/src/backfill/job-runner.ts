@@ -40,41 +40,62 @@ export interface JobRunnerOptions {
   beforeWrite?: (did: string, rev: string) => Promise<void>
 }
 
-/** Fetches one account's repo from its PDS and writes it. Expected failures come back as results. */
+/** A repo fetched and ready to write. */
+export interface FetchedRepo {
+  kind: 'fetched'
+  snapshot: RepoSnapshot
+  fetchMs: number
+}
+
+/**
+ * Fetches one account's repo from its PDS (`fetch`, the part that loads the PDS), then writes it (`write`).
+ * Expected failures come back as results.
+ */
 export class JobRunner {
   constructor(private opts: JobRunnerOptions) {}
 
-  async run(job: ClaimedJob, home: RepoHome, signal: AbortSignal): Promise<JobResult> {
+  async fetch(job: ClaimedJob, home: RepoHome, signal: AbortSignal): Promise<FetchedRepo | JobResult> {
+    const { db, metrics, fetchTimeoutMs } = this.opts
     try {
-      return await this.attempt(job, home, signal)
+      const req: RequestOptions = { timeoutMs: fetchTimeoutMs, signal }
+      const client = new PdsClient(home.pds)
+      const latest = await latestCommit(client, job.did, req)
+      // Cheap path: the account was backfilled at exactly this revision, so nothing changed since.
+      if (latest && latest.rev === (await doneRev(db, job.did))) return { kind: 'skipped', rev: latest.rev }
+      const started = performance.now()
+      const snapshot = await this.snapshot(client, job.did, home, latest, req)
+      metrics.fetches.inc({ method: snapshot.method })
+      return { kind: 'fetched', snapshot, fetchMs: Math.round(performance.now() - started) }
     } catch (err) {
       if (signal.aborted) throw err
       return failureResult(err)
     }
   }
 
-  private async attempt(job: ClaimedJob, home: RepoHome, signal: AbortSignal): Promise<JobResult> {
-    const { db, writer, metrics, fetchTimeoutMs } = this.opts
-    const req: RequestOptions = { timeoutMs: fetchTimeoutMs, signal }
-    const client = new PdsClient(home.pds)
-    const latest = await latestCommit(client, job.did, req)
-    // Cheap path: the account was backfilled at exactly this revision, so nothing changed since.
-    if (latest && latest.rev === (await doneRev(db, job.did))) return { kind: 'skipped', rev: latest.rev }
-    const fetchStarted = performance.now()
-    const snapshot = await this.snapshot(client, job.did, home, latest, req)
-    metrics.fetches.inc({ method: snapshot.method })
-    await this.opts.beforeWrite?.(job.did, snapshot.rev)
-    const writeStarted = performance.now()
-    const summary = await writer.write(job.did, home.pds, snapshot, signal)
-    if (home.handle) await this.fillHandle(job.did, home.handle)
-    return {
-      kind: 'done',
-      rev: snapshot.rev,
-      records: summary.written + summary.deleted,
-      method: snapshot.method,
-      localFollows: summary.localFollows,
-      fetchMs: Math.round(writeStarted - fetchStarted),
-      writeMs: Math.round(performance.now() - writeStarted),
+  async write(
+    job: ClaimedJob,
+    home: RepoHome,
+    fetched: FetchedRepo,
+    signal: AbortSignal,
+  ): Promise<JobResult> {
+    const { snapshot } = fetched
+    try {
+      await this.opts.beforeWrite?.(job.did, snapshot.rev)
+      const started = performance.now()
+      const summary = await this.opts.writer.write(job.did, home.pds, snapshot, signal)
+      if (home.handle) await this.fillHandle(job.did, home.handle)
+      return {
+        kind: 'done',
+        rev: snapshot.rev,
+        records: summary.written + summary.deleted,
+        method: snapshot.method,
+        localFollows: summary.localFollows,
+        fetchMs: fetched.fetchMs,
+        writeMs: Math.round(performance.now() - started),
+      }
+    } catch (err) {
+      if (signal.aborted) throw err
+      return failureResult(err)
     }
   }
 

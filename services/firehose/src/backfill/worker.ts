@@ -7,7 +7,7 @@ import { BACKFILL_CHANNEL, enqueueBackfills, markTimelinesComplete } from '@sund
 import type { Db } from '@sundial/common'
 import type { Logger } from '../logger.ts'
 import type { BackfillConfig } from './config.ts'
-import type { JobResult, JobRunner } from './job-runner.ts'
+import type { FetchedRepo, JobResult, JobRunner } from './job-runner.ts'
 import { failureResult } from './job-runner.ts'
 import {
   claimJobs,
@@ -52,15 +52,15 @@ const MAX_SLEEP_MS = 5 * 60_000
 
 /**
  * Runs backfill jobs from the Postgres queue. Claims (FOR UPDATE SKIP LOCKED, with a lease it keeps renewing)
- * only as many as it has room for, overall and per PDS host; each job runs in the global p-queue and its host's
- * p-queue. Woken by NOTIFY when jobs are queued, by its own jobs finishing, and by a timer set to the next due
- * retry or lease expiry — never by polling.
+ * only as many as it has room for, overall and per PDS host; each job runs in the global p-queue, and reads its
+ * PDS in that host's p-queue. Woken by NOTIFY when jobs are queued, by its own jobs finishing or leaving their
+ * host, and by a timer set to the next due retry or lease expiry — never by polling.
  */
 export class BackfillWorker {
   readonly owner = `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`
   private queue: PQueue
   private hostQueues = new Map<string, PQueue>()
-  /** Jobs resolved to each host and not finished. */
+  /** Jobs reading (or waiting to read) each host's PDS. */
   private hostLoad = new Map<string, number>()
   private inFlight = new Map<string, ClaimedJob>()
   private abort = new AbortController()
@@ -76,7 +76,7 @@ export class BackfillWorker {
     this.queue = new PQueue({ concurrency: opts.cfg.concurrency })
   }
 
-  /** Jobs this worker holds, per PDS host. */
+  /** Jobs of this worker reading (or waiting to read) a PDS, per host. */
   get perHost(): ReadonlyMap<string, number> {
     return this.hostLoad
   }
@@ -180,8 +180,17 @@ export class BackfillWorker {
       const home = await resolver.resolve(job.did)
       host = home.host
       if (job.pdsHost !== host) await setJobHost(db, job.id, host)
+      // The host's slot is held while its PDS is read, not while the repo is written: writing does not load it.
       this.addHostLoad(host, 1)
-      result = await this.hostQueue(host).add(() => runner.run(job, home, signal), { signal })
+      let fetched: FetchedRepo | JobResult
+      try {
+        fetched = await this.hostQueue(host).add(() => runner.fetch(job, home, signal), { signal })
+      } finally {
+        this.addHostLoad(host, -1)
+        // The host has room again: another of its jobs may be claimed.
+        this.wake()
+      }
+      result = fetched.kind === 'fetched' ? await runner.write(job, home, fetched, signal) : fetched
     } catch (err) {
       if (signal.aborted) {
         await releaseJobs(db, this.owner, [job.id]).catch((e) =>
@@ -191,7 +200,6 @@ export class BackfillWorker {
       }
       result = failureResult(err)
     } finally {
-      if (host !== undefined) this.addHostLoad(host, -1)
       this.abort.signal.removeEventListener('abort', stop)
     }
     metrics.jobSeconds.observe((performance.now() - started) / 1000)

@@ -6,7 +6,14 @@ import type { DbTx } from '@sundial/common'
 // check and its inserts no live delete can commit, which is what keeps a deleted record from coming back.
 const WRITERS_LOCK = 0x53554e44
 
-/** Call first in a backfill transaction; the live writer waits for it (and it for the live writer). */
+/**
+ * Call first in a backfill transaction; the live writer waits for it (and it for the live writer). Its commit
+ * need not wait for the write-ahead log to reach disk: nothing depends on a backfill write being durable until
+ * its job is marked done, and that commit (which waits) flushes the log up to and including this one. A crash
+ * before then loses at most writes the job, still running, redoes.
+ */
 export async function holdWritersExclusive(tx: DbTx): Promise<void> {
-  await sql`select pg_advisory_xact_lock(${WRITERS_LOCK})`.execute(tx)
+  await sql`select pg_advisory_xact_lock(${WRITERS_LOCK}), set_config('synchronous_commit', 'off', true)`.execute(
+    tx,
+  )
 }
