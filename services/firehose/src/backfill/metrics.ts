@@ -7,7 +7,7 @@ export class BackfillMetrics {
   readonly jobs: Gauge<'state'>
   /** Jobs this process is working on. */
   readonly inFlight: Gauge
-  /** Jobs this process is working on, per PDS host (only hosts with work in flight are present). */
+  /** Jobs of this process reading (or waiting to read) a repo, per PDS host (only hosts with some are present). */
   readonly hostInFlight: Gauge<'host'>
   /** Finished jobs by outcome: done, skipped (already current), unavailable (repo gone), failed. */
   readonly finished: Counter<'outcome'>
@@ -40,7 +40,7 @@ export class BackfillMetrics {
     })
     this.hostInFlight = new Gauge({
       name: 'sundial_backfill_host_in_flight',
-      help: 'Backfill jobs in flight per PDS host (hosts with nothing in flight are dropped)',
+      help: 'Backfill jobs reading (or waiting to read) a repo, per PDS host (hosts with none are dropped)',
       labelNames: ['host'],
       registers,
     })
