@@ -367,26 +367,7 @@ async function main() {
   const keep = process.env.BENCH_DATA_DIR
   const dataDir = keep ?? (await mkdtemp(path.join(os.tmpdir(), 'sundial-bench-timeline-')))
   const clusterDir = path.join(dataDir, 'cluster')
-  let pg = await startEmbeddedPostgres({ dataDir: clusterDir, port: await freePort() })
-  // BENCH_SHARED_BUFFERS=1GB measures with another shared_buffers than the default 128MB: the cluster restarts
-  // with it, and a later run without the variable restores the default.
-  const wanted = process.env.BENCH_SHARED_BUFFERS
-  const admin = createDatabase({ url: pg.url, poolSize: 1, name: 'bench-setting' })
-  const { rows: current } = await sql<{ value: string }>`
-    select current_setting('shared_buffers') as value
-  `.execute(admin.db)
-  const restart = current[0].value !== (wanted ?? '128MB')
-  if (restart) {
-    await sql
-      .raw(wanted ? `alter system set shared_buffers = '${wanted}'` : 'alter system reset shared_buffers')
-      .execute(admin.db)
-  }
-  await admin.close()
-  if (restart) {
-    await pg.stop()
-    pg = await startEmbeddedPostgres({ dataDir: clusterDir, port: await freePort() })
-  }
-  log(`shared_buffers ${wanted ?? '128MB'}`)
+  const pg = await startEmbeddedPostgres({ dataDir: clusterDir, port: await freePort() })
   // As the services connect to an embedded cluster: through its Unix socket (BENCH_TCP=1: loopback TCP).
   const url = process.env.BENCH_TCP === '1' ? pg.url : (pg.socketUrl ?? pg.url)
   log(`connecting through ${url === pg.url ? 'TCP' : 'the Unix socket'}`)
@@ -407,6 +388,11 @@ async function main() {
       await timed('load', () => load(db))
       await sql`create table bench_loaded (posts bigint)`.execute(db)
     }
+    // As the embedded cluster runs it (its command line, e.g. shared_buffers, overrides ALTER SYSTEM).
+    const { rows: settings } = await sql<{ sharedBuffers: string }>`
+      select current_setting('shared_buffers') as shared_buffers
+    `.execute(db)
+    log(`shared_buffers ${settings[0].sharedBuffers}`)
     const { rows: counts } = await sql<{ posts: string; follows: string }>`
       select (select count(*) from post) as posts,
         (select count(*) from follow where author_did = ${VIEWER}) as follows
