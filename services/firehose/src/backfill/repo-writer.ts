@@ -34,8 +34,6 @@ export interface WriteSummary {
 const DECODE_CHUNK = 50
 /** Records of one account handed to the lane at a time (the lane joins units up to `batchSize` per transaction). */
 const UNIT_RECORDS = 500
-/** Units of one account queued or being written at once. */
-const UNITS_IN_FLIGHT = 4
 
 const DATED: ReadonlySet<string> = new Set([
   'app.bsky.feed.post',
@@ -74,11 +72,14 @@ export class RepoWriter {
     const timeUs = Date.now() * 1000
     const summary: WriteSummary = { written: 0, deleted: 0, localFollows: [] }
     const unitSize = Math.min(UNIT_RECORDS, batchSize)
+    // Up to two transactions' worth of this account's records queued or being written: while one transaction
+    // is in Postgres, the records of the next are decoded (with one transaction's worth, decoding waited for it).
+    const unitsInFlight = Math.max(2, Math.ceil((2 * batchSize) / unitSize))
     // Decoding (CPU) overlaps writing (Postgres): small units go to the lane as they are decoded, a few at a time,
     // so the lane always has this account's next records and the last write after decoding is a short one.
     const writing = new Set<Promise<void>>()
     const flush = async (events: RecordWrite[]) => {
-      while (writing.size >= UNITS_IN_FLIGHT) await Promise.race(writing)
+      while (writing.size >= unitsInFlight) await Promise.race(writing)
       const write = this.writeIsolating(did, events, signal).then((result) => {
         summary.written += result.written
         summary.localFollows.push(...result.localFollows)
