@@ -46,10 +46,17 @@ export class PgListener {
       for (const handler of this.handlers.get(msg.channel) ?? []) handler(msg.payload ?? '')
     })
     client.on('error', (err) => {
+      // A connection we already gave up (closed, or replaced after a drop) is none of our business.
+      if (this.client !== client) return
       this.log.warn({ err }, 'LISTEN connection lost')
       this.drop(client, err)
     })
-    for (const channel of this.handlers.keys()) await client.query(`LISTEN "${channel.replace(/"/g, '')}"`)
+    try {
+      for (const channel of this.handlers.keys()) await client.query(`LISTEN "${channel.replace(/"/g, '')}"`)
+    } catch (err) {
+      client.release(err as Error)
+      throw err
+    }
     this.client = client
     this.retryDelayMs = 250
   }
@@ -83,7 +90,8 @@ export class PgListener {
     this.client = undefined
     if (client) {
       await client.query('UNLISTEN *').catch(() => undefined)
-      client.release()
+      // Closed rather than returned to the pool: it carries our handlers, which must not outlive us.
+      client.release(true)
     }
   }
 }
