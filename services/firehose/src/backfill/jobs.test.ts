@@ -13,6 +13,7 @@ import {
   retryJob,
   setJobHost,
 } from './jobs.ts'
+import { seedLocalUserFollowing } from './test-seed.ts'
 
 const did = (n: number) => `did:plc:${'a'.repeat(23)}${'bcdefghijk'[n]}`
 
@@ -98,21 +99,7 @@ describe('backfill job queue', () => {
     const user = did(5)
     const followed = did(6)
     const stranger = did(7)
-    await db
-      .insertInto('localUser')
-      .values({ did: user, timelineBuiltAt: null, completeSince: null })
-      .execute()
-    await db
-      .insertInto('follow')
-      .values({
-        uri: `at://${user}/app.bsky.graph.follow/3kaaaaaaaaaa2`,
-        cid: 'bafyreib2rxk3rh6kzwq',
-        authorDid: user,
-        subjectDid: followed,
-        createdAt: new Date(),
-        rev: null,
-      })
-      .execute()
+    await seedLocalUserFollowing(db, user, followed)
     await enqueueBackfills(db, [user, followed, stranger], 'follow')
     const jobs = await claimJobs(db, 'worker-f', 5, 30, [], 0)
     const mine = jobs.filter((j) => [user, followed, stranger].includes(j.did))

@@ -7,6 +7,7 @@ import { createTestDatabase, dropDatabase, freePort } from '@sundial/devnet'
 import type { TestDatabase } from '@sundial/devnet'
 import type { BackfillConfig } from './config.ts'
 import { Backfill } from './index.ts'
+import { seedLocalUserFollowing } from './test-seed.ts'
 
 const user = `did:plc:${'u'.repeat(24)}`
 const followed = `did:plc:${'f'.repeat(24)}`
@@ -95,21 +96,7 @@ describe('accounts whose backfill gave up', () => {
 
   it('get exactly one more round per restart, never a loop', async () => {
     const db = database.db
-    await db
-      .insertInto('localUser')
-      .values({ did: user, timelineBuiltAt: null, completeSince: null })
-      .execute()
-    await db
-      .insertInto('follow')
-      .values({
-        uri: `at://${user}/app.bsky.graph.follow/3kaaaaaaaaaa2`,
-        cid: 'bafyreib2rxk3rh6kzwq',
-        authorDid: user,
-        subjectDid: followed,
-        createdAt: new Date(),
-        rev: null,
-      })
-      .execute()
+    await seedLocalUserFollowing(db, user, followed)
 
     // First start: both accounts were never queued; each runs its attempts and gives up.
     const first = await runUntilFailed()
