@@ -10,30 +10,22 @@ export interface FollowEdge {
   cid: string
 }
 
-/** Accounts `did` follows, newest follow first. */
-export async function getFollowsOf(
+/**
+ * One page of `did`'s follow graph, newest follow first: the accounts it follows (`follows`) or the accounts
+ * following it (`followers`).
+ */
+export async function getFollowEdges(
   db: Db,
+  direction: 'follows' | 'followers',
   did: string,
   key: TimeCidKey | undefined,
   limit: number,
 ): Promise<FollowEdge[]> {
+  const [self, other] =
+    direction === 'follows' ? (['authorDid', 'subjectDid'] as const) : (['subjectDid', 'authorDid'] as const)
   const qb = db
     .selectFrom('follow as f')
-    .select(['f.uri', 'f.subjectDid as did', 'f.createdAt as time', 'f.cid'])
-    .where('f.authorDid', '=', did)
-  return paginateDesc(qb, { time: 'f.createdAt', cid: 'f.cid' }, key, limit).execute()
-}
-
-/** Accounts following `did`, newest follow first. */
-export async function getFollowersOf(
-  db: Db,
-  did: string,
-  key: TimeCidKey | undefined,
-  limit: number,
-): Promise<FollowEdge[]> {
-  const qb = db
-    .selectFrom('follow as f')
-    .select(['f.uri', 'f.authorDid as did', 'f.createdAt as time', 'f.cid'])
-    .where('f.subjectDid', '=', did)
+    .select([`f.${other} as did`, 'f.uri', 'f.createdAt as time', 'f.cid'])
+    .where(`f.${self}`, '=', did)
   return paginateDesc(qb, { time: 'f.createdAt', cid: 'f.cid' }, key, limit).execute()
 }

@@ -1,7 +1,7 @@
 import type { AppBskyActorDefs, Un$Typed } from '@atproto/api'
 import { InvalidRequestError } from '@atproto/xrpc-server'
 import type { AppContext } from '../../../../context.ts'
-import { getFollowersOf, getFollowsOf } from '../../../../db/graph.ts'
+import { getFollowEdges } from '../../../../db/graph.ts'
 import { pageCursor } from '../../../../db/pagination.ts'
 import { cursorKey, resolveActor } from '../../../params.ts'
 
@@ -25,8 +25,7 @@ export async function followPage(
   const limit = params.limit ?? 50
   const did = await resolveActor(ctx, params.actor)
   if (!did) throw new InvalidRequestError(`Actor not found: ${params.actor}`)
-  const edges = direction === 'follows' ? getFollowsOf : getFollowersOf
-  const rows = await edges(ctx.db, did, cursorKey(params.cursor), limit)
+  const rows = await getFollowEdges(ctx.db, direction, did, cursorKey(params.cursor), limit)
   const state = await ctx.hydrator.hydrateProfiles([did, ...rows.map((r) => r.did)], viewer)
   const subject = ctx.views.profile(did, state)
   if (!subject) throw new InvalidRequestError(`Actor not found: ${params.actor}`)
