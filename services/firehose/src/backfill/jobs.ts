@@ -175,12 +175,14 @@ export async function countFinishedJobs(db: Db): Promise<{ done: number; failed:
 }
 
 /** Local users and everyone they follow: whose history the timelines need. */
+const TIMELINE_ACCOUNTS = sql<{ did: string }>`
+  select did from local_user
+  union
+  select f.subject_did from follow f join local_user lu on lu.did = f.author_did
+`
+
 export async function localTimelineAccounts(db: Db): Promise<string[]> {
-  const { rows } = await sql<{ did: string }>`
-    select did from local_user
-    union
-    select f.subject_did from follow f join local_user lu on lu.did = f.author_did
-  `.execute(db)
+  const { rows } = await TIMELINE_ACCOUNTS.execute(db)
   return rows.map((r) => r.did)
 }
 
@@ -204,8 +206,7 @@ export async function failedTimelineAccounts(db: Db): Promise<string[]> {
     select j.did from backfill_job j
     where j.state = 'failed'
       and not exists (select 1 from backfill_job a where a.did = j.did and a.state in ('pending', 'running'))
-      and (j.did in (select did from local_user)
-        or j.did in (select f.subject_did from follow f join local_user lu on lu.did = f.author_did))
+      and j.did in (${TIMELINE_ACCOUNTS})
   `.execute(db)
   return rows.map((r) => r.did)
 }
