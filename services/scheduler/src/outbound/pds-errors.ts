@@ -22,11 +22,11 @@ const AUTH_ERRORS = new Set([
  * an agent's fetch, they reach us wrapped in an XRPCError of status 1, hence the walk down the causes. (These
  * classes keep the name "Error", so only instanceof tells them apart.)
  */
-function oauthTokenError(err: unknown): { name: string; message: string } | undefined {
+function oauthTokenFailure(err: unknown): string | undefined {
   let e = err
   for (let depth = 0; e instanceof Error && depth < 5; depth++, e = e.cause) {
     if (e instanceof TokenRefreshError || e instanceof TokenRevokedError || e instanceof TokenInvalidError) {
-      return { name: e.constructor.name, message: e.message }
+      return `${e.constructor.name}: ${e.message}`
     }
   }
   return undefined
@@ -40,8 +40,8 @@ const MAX_RATE_LIMIT_WAIT_MS = 60 * 60 * 1000
  * auth failures get one re-login before failing; other 4xx are the request's fault and final.
  */
 export function classifyPdsError(err: unknown, now = Date.now()): ErrorClass {
-  const tokenError = oauthTokenError(err)
-  if (tokenError) return { kind: 'auth', reason: `${tokenError.name}: ${tokenError.message}` }
+  const tokenFailure = oauthTokenFailure(err)
+  if (tokenFailure) return { kind: 'auth', reason: tokenFailure }
   if (err instanceof XRPCError) {
     const reason = `${err.error || 'Error'} (${err.status}): ${err.message}`
     if (err.status === 429) {
