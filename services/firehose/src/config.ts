@@ -12,7 +12,10 @@ export type IndexScope = 'all' | 'local'
  * - `DATA_DIR` (`./data`): where the embedded Postgres keeps its cluster. `EMBEDDED_PG_PORT` (5433) and
  *   `DATABASE_POOL_SIZE` (10) as in @sundial/common.
  * - `JETSTREAM_URL` (`wss://jetstream2.us-east.bsky.network/subscribe`): the Jetstream `/subscribe` endpoint.
- * - `FIREHOSE_BATCH_SIZE` (2500): most events written in one transaction.
+ * - `FIREHOSE_WRITERS` (2): writer lanes, each with its own Postgres connection and transactions. Events are
+ *   spread over them by a hash of their DID (one account's events stay in order on one lane); the stored cursor
+ *   is the smallest lane's. 1 writes everything on one connection.
+ * - `FIREHOSE_BATCH_SIZE` (2500): most events written in one transaction (per lane).
  * - `FIREHOSE_BATCH_MS` (100): longest an event waits for its batch to fill before it is written anyway.
  * - `FIREHOSE_QUEUE_MAX` (10000): events held in memory (received, not yet committed); reading from the socket
  *   pauses above it and resumes below half of it.
@@ -34,6 +37,8 @@ export type IndexScope = 'all' | 'local'
 export interface FirehoseConfig {
   db: DatabaseConfig
   jetstreamUrl: string
+  /** Writer lanes; absent, DEFAULT_WRITERS. */
+  writers?: number
   batchSize: number
   batchMs: number
   queueMax: number
@@ -50,6 +55,8 @@ export interface FirehoseConfig {
   /** The backfill worker's settings; absent, no backfill worker runs. */
   backfill?: BackfillConfig
 }
+
+export const DEFAULT_WRITERS = 2
 
 export const DEFAULT_JETSTREAM_URL = 'wss://jetstream2.us-east.bsky.network/subscribe'
 
@@ -70,6 +77,7 @@ export function readConfig(env: Env): FirehoseConfig {
   return {
     db: readDatabaseConfig(env),
     jetstreamUrl,
+    writers: envInt(env, 'FIREHOSE_WRITERS', DEFAULT_WRITERS, 1),
     batchSize,
     batchMs: envInt(env, 'FIREHOSE_BATCH_MS', 100, 1),
     queueMax,

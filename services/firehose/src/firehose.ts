@@ -1,7 +1,8 @@
 import { BatchWriter } from './batch/writer.ts'
 import type { CommittedBatch } from './batch/writer.ts'
+import { DEFAULT_WRITERS } from './config.ts'
 import type { AppContext } from './context.ts'
-import { readCursor } from './db/cursor.ts'
+import { laneCursorName, prepareLaneCursors } from './db/cursor.ts'
 import { decodeEvent } from './ingest/decode.ts'
 import { COLLECTIONS } from './ingest/events.ts'
 import type { IndexEvent } from './ingest/events.ts'
@@ -19,13 +20,34 @@ export const CHANNELS = {
   localFollow: 'firehose.local-follow',
 } as const
 
+/** Events taken off the queue together, held (for backpressure) until every lane has committed its part. */
+interface Chunk {
+  events: number
+  bytes: number
+  lanesLeft: number
+}
+
+/** One writer lane: its own connection and transactions, the events of the DIDs that hash to it, in order. */
+interface Lane {
+  writer: BatchWriter
+  pending: Array<{ events: IndexEvent[]; chunk: Chunk }>
+  pendingEvents: number
+  running: Promise<void> | undefined
+  /** time_us up to which this lane has committed. */
+  committedUs: number | undefined
+}
+
 /**
- * Jetstream → Postgres: the socket feeds a bounded queue of decoded events; one loop takes batches off it and
- * commits each with its cursor. Reading pauses while the queue is full.
+ * Jetstream → Postgres: the socket feeds a bounded queue of decoded events; one loop takes chunks off it and
+ * hands each event to a writer lane by a hash of its DID (`FIREHOSE_WRITERS` lanes), so one account's events stay
+ * in order on one lane, which commits them in batches with its own cursor. Every lane also gets a cursor-only
+ * marker at the end of every chunk, so a lane with nothing to write still moves its cursor, and the stored
+ * cursor (the smallest lane cursor) keeps up. Reading pauses while the queue (including what lanes hold) is full.
  */
 export class Firehose {
   private queue: EventQueue
-  private writer: BatchWriter
+  private lanes: Lane[]
+  private laneFailure: unknown
   private source: JetstreamSource | undefined
   private rejections: RejectionLog
   private scope: LocalScope | undefined
@@ -47,13 +69,22 @@ export class Firehose {
     this.queue = new EventQueue({ maxEvents: cfg.queueMax, maxBytes: cfg.queueMaxBytes })
     this.rejections = new RejectionLog(metrics, logger)
     this.scope = cfg.indexScope === 'local' ? new LocalScope() : undefined
-    this.writer = new BatchWriter({
-      db: ctx.db,
-      logger,
-      metrics,
-      rejections: this.rejections,
-      scope: this.scope,
-      onCommitted: (batch) => this.onCommitted(batch),
+    const laneNames = Array.from({ length: cfg.writers ?? DEFAULT_WRITERS }, (_, i) => laneCursorName(i))
+    this.lanes = laneNames.map((name) => {
+      const lane = { pending: [], pendingEvents: 0, running: undefined, committedUs: undefined } as Omit<
+        Lane,
+        'writer'
+      > as Lane
+      lane.writer = new BatchWriter({
+        db: ctx.db,
+        logger,
+        metrics,
+        rejections: this.rejections,
+        scope: this.scope,
+        lane: { name, lanes: laneNames },
+        onCommitted: (batch) => this.onCommitted(lane, batch),
+      })
+      return lane
     })
     this.stats = new StatsPublisher(ctx, () => ({
       cursorUs: this.cursorUs,
@@ -84,8 +115,9 @@ export class Firehose {
 
   async start(): Promise<void> {
     const { cfg, logger } = this.ctx
-    const stored = await readCursor(this.ctx.db)
+    const stored = await prepareLaneCursors(this.ctx.db, this.lanes.length)
     this.cursorUs = stored
+    for (const lane of this.lanes) lane.committedUs = stored
     // Jetstream replays inclusively and instances' clocks differ: start a little before what is stored.
     const cursor =
       stored !== undefined ? Math.max(1, stored - cfg.rewindSeconds * 1_000_000) : cfg.startCursor
@@ -95,7 +127,10 @@ export class Firehose {
         this.scopeRefresh ??= this.refreshScope().finally(() => (this.scopeRefresh = undefined))
       }, cfg.scopeRefreshMs)
     }
-    logger.info({ stored, cursor, url: cfg.jetstreamUrl, scope: cfg.indexScope }, 'firehose starting')
+    logger.info(
+      { stored, cursor, url: cfg.jetstreamUrl, scope: cfg.indexScope, writers: this.lanes.length },
+      'firehose starting',
+    )
     this.loop = this.run().catch((err) => {
       this.failure = err
       logger.fatal({ err }, 'firehose writer stopped')
@@ -159,48 +194,120 @@ export class Firehose {
   }
 
   private async run(): Promise<void> {
-    const { cfg, metrics, logger } = this.ctx
+    const { cfg, metrics } = this.ctx
     const drain = this.draining.signal
     for (;;) {
+      if (this.laneFailure !== undefined) throw this.laneFailure
       await this.queue.waitForBatch(cfg.batchSize, drain.aborted ? 0 : cfg.batchMs, drain)
       if (this.queue.queued === 0) {
-        if (drain.aborted) return
+        if (drain.aborted || this.abort.signal.aborted) break
         continue
       }
-      const batch = this.queue.take(cfg.batchSize)
+      this.dispatch(this.queue.takeChunk(cfg.batchSize))
       metrics.queueDepth.set(this.queue.depth)
       metrics.queueBytes.set(this.queue.heldBytes)
-      try {
-        await this.writer.write(batch, this.abort.signal)
-      } catch (err) {
-        if (this.abort.signal.aborted) {
-          logger.warn(
-            { pending: this.queue.depth },
-            'stopped before committing every event; they replay on restart',
-          )
-          return
+      // Never more than a few chunks ahead of the slowest lane: what they hold is committed in order anyway.
+      while (this.lanes.some((l) => l.pendingEvents > 2 * cfg.batchSize) && !this.abort.signal.aborted) {
+        await Promise.race(this.lanes.map((l) => l.running).filter(Boolean))
+      }
+    }
+    await Promise.all(this.lanes.map((l) => l.running))
+    if (this.laneFailure !== undefined) throw this.laneFailure
+  }
+
+  /** Splits a chunk over the lanes by DID, each part ending with a marker at the chunk's newest time_us. */
+  private dispatch({ events, bytes }: { events: IndexEvent[]; bytes: number }): void {
+    const lanes = this.lanes
+    const parts: IndexEvent[][] = lanes.map(() => [])
+    let newest = 0
+    for (const ev of events) {
+      if (ev.timeUs > newest) newest = ev.timeUs
+      if (ev.kind === 'skip') continue
+      const did = ev.kind === 'identity' || ev.kind === 'account' ? ev.row.did : ev.did
+      parts[lanes.length === 1 ? 0 : laneOf(did, lanes.length)].push(ev)
+    }
+    const chunk: Chunk = { events: events.length, bytes, lanesLeft: lanes.length }
+    lanes.forEach((lane, i) => {
+      parts[i].push({ kind: 'skip', timeUs: newest, marker: true })
+      lane.pending.push({ events: parts[i], chunk })
+      lane.pendingEvents += parts[i].length
+      this.kick(lane)
+    })
+  }
+
+  private kick(lane: Lane): void {
+    if (lane.running) return
+    lane.running = this.runLane(lane).catch((err) => {
+      this.laneFailure ??= err
+      this.draining.abort()
+    })
+  }
+
+  /** Commits what the lane holds, oldest first, merging pending parts into batches of up to FIREHOSE_BATCH_SIZE. */
+  private async runLane(lane: Lane): Promise<void> {
+    const { cfg, metrics, logger } = this.ctx
+    try {
+      while (lane.pending.length > 0) {
+        const events: IndexEvent[] = []
+        const chunks: Chunk[] = []
+        while (
+          lane.pending.length > 0 &&
+          (events.length === 0 || events.length + lane.pending[0].events.length <= cfg.batchSize)
+        ) {
+          const part = lane.pending.shift()!
+          for (const ev of part.events) events.push(ev)
+          chunks.push(part.chunk)
         }
-        // The writer only gives up when aborted; anything else is a bug worth stopping the process for.
-        logger.error({ err }, 'firehose writer failed')
-        throw err
-      } finally {
-        this.queue.settle()
+        lane.pendingEvents -= events.length
+        try {
+          await lane.writer.write(events, this.abort.signal)
+        } catch (err) {
+          if (this.abort.signal.aborted) {
+            logger.warn(
+              { pending: this.queue.depth },
+              'stopped before committing every event; they replay on restart',
+            )
+            lane.pending.length = 0
+            return
+          }
+          // The writer only gives up when aborted; anything else is a bug worth stopping the process for.
+          logger.error({ err }, 'firehose writer failed')
+          throw err
+        }
+        for (const chunk of chunks) {
+          if (--chunk.lanesLeft === 0) this.queue.release(chunk.events, chunk.bytes)
+        }
+        metrics.queueDepth.set(this.queue.depth)
+        metrics.queueBytes.set(this.queue.heldBytes)
+        if (this.source?.paused && this.queue.drained) {
+          this.source.resume()
+          metrics.socketPaused.set(0)
+        }
       }
-      metrics.queueDepth.set(this.queue.depth)
-      metrics.queueBytes.set(this.queue.heldBytes)
-      if (this.source?.paused && this.queue.drained) {
-        this.source.resume()
-        metrics.socketPaused.set(0)
-      }
+    } finally {
+      // Synchronously with the loop's end, so a part pushed from now on starts a new run.
+      lane.running = undefined
     }
   }
 
-  private async onCommitted({ plan, localFollows, localUnfollows }: CommittedBatch): Promise<void> {
+  private async onCommitted(
+    lane: Lane,
+    { plan, localFollows, localUnfollows }: CommittedBatch,
+  ): Promise<void> {
     const { metrics, bus, logger } = this.ctx
-    if (plan.cursorUs !== undefined && (this.cursorUs === undefined || plan.cursorUs > this.cursorUs)) {
-      this.cursorUs = plan.cursorUs
-      metrics.cursorSeconds.set(plan.cursorUs / 1e6)
-      metrics.cursorLagSeconds.set(Math.max(0, Date.now() / 1000 - plan.cursorUs / 1e6))
+    if (plan.cursorUs !== undefined && (lane.committedUs === undefined || plan.cursorUs > lane.committedUs)) {
+      lane.committedUs = plan.cursorUs
+    }
+    // Stored is the smallest lane cursor: everything up to it is committed on every lane.
+    let stored: number | undefined = Infinity
+    for (const l of this.lanes) {
+      if (l.committedUs === undefined) stored = undefined
+      else if (stored !== undefined) stored = Math.min(stored, l.committedUs)
+    }
+    if (stored !== undefined && (this.cursorUs === undefined || stored > this.cursorUs)) {
+      this.cursorUs = stored
+      metrics.cursorSeconds.set(stored / 1e6)
+      metrics.cursorLagSeconds.set(Math.max(0, Date.now() / 1000 - stored / 1e6))
     }
     for (const [key, n] of plan.counts) {
       const [kind, collection] = key.split('|')
@@ -220,7 +327,7 @@ export class Firehose {
           JSON.stringify({ follower: f.followerDid, subject: f.subjectDid, op: 'unfollow' }),
         )
       }
-      await bus.publish(CHANNELS.committed, JSON.stringify({ cursor: plan.cursorUs, events: plan.events }))
+      await bus.publish(CHANNELS.committed, JSON.stringify({ cursor: this.cursorUs, events: plan.events }))
     } catch (err) {
       logger.warn({ err }, 'could not publish firehose commit on the bus')
     }
@@ -233,4 +340,11 @@ export class Firehose {
       this.ctx.logger.warn({ err }, 'could not refresh the local index scope')
     }
   }
+}
+
+/** The writer lane of a DID: FNV-1a of its characters, modulo the lane count. */
+export function laneOf(did: string, lanes: number): number {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < did.length; i++) hash = Math.imul(hash ^ did.charCodeAt(i), 0x01000193)
+  return (hash >>> 0) % lanes
 }

@@ -25,6 +25,7 @@ export interface RecordChanges<Row> {
 export interface WritePlan {
   /** time_us of the newest event in the batch, valid or not. */
   cursorUs: number | undefined
+  /** Events from the stream (writer lanes' cursor markers not counted). */
   events: number
   posts: RecordChanges<PostRow>
   reposts: RecordChanges<RepostRow>
@@ -61,10 +62,14 @@ export function planBatch(events: readonly IndexEvent[], scope?: ScopeFilter): W
   const authors = new Set<string>()
   const counts = new Map<string, number>()
   let cursorUs: number | undefined
+  let markers = 0
 
   for (const ev of events) {
     if (cursorUs === undefined || ev.timeUs > cursorUs) cursorUs = ev.timeUs
-    if (ev.kind === 'skip') continue
+    if (ev.kind === 'skip') {
+      if (ev.marker) markers++
+      continue
+    }
     const did = ev.kind === 'identity' || ev.kind === 'account' ? ev.row.did : ev.did
     if (scope && !scope.admits(did)) continue
     switch (ev.kind) {
@@ -110,7 +115,7 @@ export function planBatch(events: readonly IndexEvent[], scope?: ScopeFilter): W
 
   const plan: WritePlan = {
     cursorUs,
-    events: events.length,
+    events: events.length - markers,
     posts: { remove: [], write: [] },
     reposts: { remove: [], write: [] },
     likes: { remove: [], write: [] },

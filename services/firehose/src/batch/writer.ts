@@ -1,16 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { sql } from 'kysely'
-import {
-  applyFollow,
-  applyUnfollow,
-  fanOutFeedItems,
-  holdFanOutLock,
-  removeFromTimelines,
-} from '@sundial/common'
+import { applyFollow, applyUnfollow, fanOutFeedItems, removeFromTimelines } from '@sundial/common'
 import type { Db, DbTx } from '@sundial/common'
 import { addActorAggDeltas, addPostAggDeltas } from '../db/aggregates.ts'
 import { ensureActors, setAccountStatus, setHandles } from '../db/actors.ts'
-import { writeCursor } from '../db/cursor.ts'
+import { writeCursor, writeLaneCursor } from '../db/cursor.ts'
+import type { LaneCursor } from '../db/cursor.ts'
 import { deleteFollows, insertFollows } from '../db/follows.ts'
 import { deleteLikes, insertLikes } from '../db/likes.ts'
 import { localUsersAmong, withLocalViewers } from '../db/local-users.ts'
@@ -49,6 +44,8 @@ export interface BatchWriterOptions {
   metrics: FirehoseMetrics
   rejections: RejectionLog
   scope?: ScopeFilter
+  /** The writer lane this writer is (its cursor row); absent, the cursor goes straight into the `firehose` row. */
+  lane?: LaneCursor
   /** Called after each commit, in order. */
   onCommitted?: (batch: CommittedBatch) => Promise<void> | void
 }
@@ -73,6 +70,11 @@ export class BatchWriter {
         return
       } catch (err) {
         if (signal.aborted) throw err
+        if (err instanceof ExclusiveLockNeeded) {
+          // A follow author became a local user after the lock was chosen: redo the batch, now exclusively.
+          this.opts.metrics.commitErrors.inc({ kind: 'transient' })
+          continue
+        }
         if (classifyError(err) === 'data') {
           this.opts.metrics.commitErrors.inc({ kind: 'data' })
           await this.isolate(events, err, signal)
@@ -113,8 +115,7 @@ export class BatchWriter {
     const authors = plan.authors
     plan.authors = authors.filter((did) => !this.knownActors.has(did))
     const changes = await this.opts.db.transaction().execute(async (tx) => {
-      await commitWithoutWaitingForFlush(tx)
-      return applyPlan(tx, plan)
+      return applyPlan(tx, plan, { lane: this.opts.lane, live: true })
     })
     for (const did of plan.authors) this.knownActors.add(did)
     plan.authors = authors
@@ -130,19 +131,65 @@ export class BatchWriter {
 }
 
 /**
- * The live writer's commits do not wait for the write-ahead log to reach disk (`synchronous_commit = off` for this
- * transaction). Safe for what the firehose promises: each transaction carries the cursor of the rows it writes, and
- * Postgres recovers whole transactions in commit order, so a crash of Postgres or the machine can only lose the
- * newest few commits entirely, rows and cursor together; the firehose then replays from the cursor that survived.
- * Never a torn batch, never a cursor ahead of its rows. What it saves is the flush wait on every batch.
+ * The advisory lock every index writer takes for its transaction: `holdFanOutLock` in @sundial/common's
+ * timeline/fan-out.ts (registering a local user takes it exclusively) and the backfill's writers' lock
+ * (backfill/write-lock.ts, exclusively) use the same key.
  */
-async function commitWithoutWaitingForFlush(tx: DbTx): Promise<void> {
-  await sql`select set_config('synchronous_commit', 'off', true)`.execute(tx)
+const WRITERS_LOCK = 0x53554e44
+
+/** Thrown when a batch holding the writers' lock shared turns out to change a local user's follows. */
+export class ExclusiveLockNeeded extends Error {
+  constructor() {
+    super('a follow by a local user needs the writers lock exclusively')
+  }
+}
+
+export interface ApplyOptions {
+  /** Where the plan's cursor goes: a writer lane's row and the `firehose` minimum; absent, the `firehose` row. */
+  lane?: LaneCursor
+  /**
+   * A live commit: it does not wait for the write-ahead log to reach disk (`synchronous_commit = off` for this
+   * transaction). Safe for what the firehose promises: each transaction carries the cursor of the rows it writes,
+   * and Postgres recovers whole transactions in commit order, so a crash of Postgres or the machine can only lose
+   * the newest few commits entirely, rows and cursor together; the firehose then replays from the cursor that
+   * survived. Never a torn batch, never a cursor ahead of its rows. What it saves is the flush wait on each batch.
+   */
+  live?: boolean
+}
+
+/**
+ * Takes the writers' lock for this transaction: shared, so writer lanes run side by side, unless the batch
+ * creates or deletes a follow whose author is a local user. Then exclusively: a local user's follow of B
+ * copies B's feed items into their timeline while a concurrent lane may be fanning out B's new post to B's
+ * followers; each reading the other's work as not yet committed, both would miss the item (and an unfollow
+ * would leave it behind). Alone, the follow change sees every post committed before it, and every post after
+ * it sees the follow. Returns whether the lock is exclusive.
+ */
+async function lockWriters(tx: DbTx, plan: WritePlan, live: boolean): Promise<boolean> {
+  const followAuthors = new Set<string>()
+  for (const w of plan.follows.write) followAuthors.add(w.row.authorDid)
+  for (const uri of plan.follows.remove) followAuthors.add(didOfUri(uri))
+  const { rows } = await sql<{ exclusive: boolean }>`
+    select x.exclusive,
+      case when x.exclusive then pg_advisory_xact_lock(${WRITERS_LOCK})
+        else pg_advisory_xact_lock_shared(${WRITERS_LOCK}) end
+      ${live ? sql`, set_config('synchronous_commit', 'off', true)` : sql``}
+    from (select exists (select 1 from local_user where did = any(${[...followAuthors]}::text[])) as exclusive) x
+  `.execute(tx)
+  return rows[0].exclusive
+}
+
+function didOfUri(uri: string): string {
+  return uri.slice(5, uri.indexOf('/', 5))
 }
 
 /** Applies a plan inside one transaction; the cursor goes in last. */
-export async function applyPlan(tx: DbTx, plan: WritePlan): Promise<Omit<CommittedBatch, 'plan'>> {
-  await holdFanOutLock(tx)
+export async function applyPlan(
+  tx: DbTx,
+  plan: WritePlan,
+  opts: ApplyOptions = {},
+): Promise<Omit<CommittedBatch, 'plan'>> {
+  const exclusive = await lockWriters(tx, plan, opts.live ?? false)
   await dropStaleWrites(tx, plan)
   const deltas = new AggregateDeltas()
 
@@ -187,6 +234,8 @@ export async function applyPlan(tx: DbTx, plan: WritePlan): Promise<Omit<Committ
   await removeFromTimelines(tx, gone)
   const followAuthors = new Set([...removedFollows, ...insertedFollows].map((f) => f.authorDid))
   const locals = await localUsersAmong(tx, [...followAuthors])
+  // A user registered between the choice of lock and now (it waited for no one: registration had committed).
+  if (locals.size > 0 && !exclusive) throw new ExclusiveLockNeeded()
   const localUnfollows = removedFollows
     .filter((f) => locals.has(f.authorDid))
     .map((f) => ({ followerDid: f.authorDid, subjectDid: f.subjectDid }))
@@ -196,7 +245,10 @@ export async function applyPlan(tx: DbTx, plan: WritePlan): Promise<Omit<Committ
   for (const f of localUnfollows) await applyUnfollow(tx, f.followerDid, f.subjectDid)
   for (const f of localFollows) await applyFollow(tx, f.followerDid, f.subjectDid)
 
-  if (plan.cursorUs !== undefined) await writeCursor(tx, plan.cursorUs)
+  if (plan.cursorUs !== undefined) {
+    if (opts.lane) await writeLaneCursor(tx, opts.lane, plan.cursorUs)
+    else await writeCursor(tx, plan.cursorUs)
+  }
   return { localFollows, localUnfollows }
 }
 

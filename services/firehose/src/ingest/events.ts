@@ -58,6 +58,8 @@ export interface AccountChange {
 export interface SkippedEvent {
   kind: 'skip'
   timeUs: number
+  /** Not from the stream: tells a writer lane how far the stream has been handed out (see Firehose). */
+  marker?: true
 }
 
 export type IndexEvent = RecordWrite | RecordDelete | IdentityChange | AccountChange | SkippedEvent

@@ -80,6 +80,22 @@ export class EventQueue {
   }
 
   /**
+   * As take, for callers with several batches in flight at once: returns the batch with its frame bytes, which
+   * stay counted as held until `release`d.
+   */
+  takeChunk(max: number): { events: IndexEvent[]; bytes: number } {
+    const before = this.inFlightBytes
+    const events = this.take(max)
+    return { events, bytes: this.inFlightBytes - before }
+  }
+
+  /** One batch from takeChunk is committed (or abandoned). */
+  release(events: number, bytes: number): void {
+    this.inFlightEvents -= events
+    this.inFlightBytes -= bytes
+  }
+
+  /**
    * Resolves when `size` events are queued, when the oldest queued event has waited `maxWaitMs`, or when `signal`
    * aborts: a full batch goes at once, a trickle within `maxWaitMs`.
    */
