@@ -1,6 +1,7 @@
 # One image for every Sundial service; the command picks which (see docker-compose.yml):
 #   npm run start:appview | start:firehose | start:scheduler | migrate
-# TypeScript runs directly through tsx, so there is no build step.
+# Each service's start script bundles its TypeScript into dist/ (tools/build.mjs) and runs it with plain node; the
+# image builds dist/ once, and the start scripts' rebuild at container start only refreshes it.
 
 # Just the manifests, so `npm ci` below is cached until a dependency changes.
 FROM node:20-bookworm-slim AS manifests
@@ -21,7 +22,7 @@ COPY --from=manifests /app ./
 RUN npm ci --omit=dev && npm cache clean --force
 
 COPY . .
-RUN mkdir -p /app/data && chown node:node /app/data
+RUN npm run build && mkdir -p /app/data && chown -R node:node /app/data /app/dist
 USER node
 
 EXPOSE 2584 2585 3100

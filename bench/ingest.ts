@@ -99,17 +99,24 @@ function postgresPids(port: string): number[] {
   return [...tree].filter(([pid, parent]) => pid === postmaster || parent === postmaster).map(([pid]) => pid)
 }
 
-/** The node process running the firehose service below `root` (npm and the tsx launcher sit in between). */
+/**
+ * The node process running the firehose service below `root`: the deepest node process there (npm's shell, and a
+ * launcher process if the start script has one, sit in between).
+ */
 function firehosePid(root: number): number | undefined {
   const tree = parents()
-  const below = (pid: number): boolean => {
-    for (let p = pid; p > 1; p = tree.get(p) ?? 0) if (p === root) return true
-    return false
+  const depth = (pid: number): number => {
+    let d = 0
+    for (let p = pid; p > 1; p = tree.get(p) ?? 0, d++) if (p === root) return d
+    return -1
   }
-  return [...tree.keys()].find((pid) => {
-    const cmd = cmdline(pid)
-    return below(pid) && cmd.includes('services/firehose/src/bin.ts') && cmd.includes('loader')
-  })
+  let found: number | undefined
+  let deepest = 0
+  for (const pid of tree.keys()) {
+    const d = depth(pid)
+    if (d > deepest && path.basename(cmdline(pid).split('\0')[0]) === 'node') [found, deepest] = [pid, d]
+  }
+  return found
 }
 
 /** Proportional set size (shared memory counted once) and CPU seconds of processes. */
