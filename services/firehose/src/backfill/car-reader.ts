@@ -13,18 +13,28 @@ export class RepoBlocks {
     return this.map.size
   }
 
-  /** The block with this CID (in binary form). */
-  get(cid: Uint8Array): Uint8Array | undefined {
-    return this.map.get(bytesKey(cid))
+  /** The map key of a CID (in binary form). */
+  static key(cid: Uint8Array): string {
+    return Buffer.from(cid.buffer, cid.byteOffset, cid.byteLength).toString('latin1')
   }
 
-  set(cidBytes: Uint8Array, bytes: Uint8Array): void {
-    this.map.set(bytesKey(cidBytes), bytes)
+  /** The block with this CID (in binary form). */
+  get(cid: Uint8Array): Uint8Array | undefined {
+    return this.map.get(RepoBlocks.key(cid))
+  }
+
+  /** Stores a block; its map key. */
+  set(cid: Uint8Array, bytes: Uint8Array): string {
+    const key = RepoBlocks.key(cid)
+    this.map.set(key, bytes)
+    return key
   }
 }
 
-function bytesKey(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
+/** Where `readRepoCar` hands each block, once its bytes are checked against its CID. */
+export interface CarSink {
+  /** A promise holds the read until it settles (backpressure); a throw ends it. */
+  block(cid: Uint8Array, bytes: Uint8Array): void | Promise<void>
 }
 
 /** CIDv1, dag-cbor or raw, sha2-256: the only CIDs a repo holds. 4 bytes of prefix, 32 of digest. */
@@ -35,13 +45,15 @@ const RAW = 0x55
 const BLOCKS_PER_TURN = 250
 
 /**
- * Reads a repo CAR as it streams in, checking every block against its CID (sha-256 of the bytes). Does what
- * `readCarStream` from @atproto/repo does, several times faster: no promise per byte, no CID object per block.
- * Throws an `invalid` FetchFailure on anything malformed; errors of the source (the network) pass through.
+ * Reads a repo CAR as it streams in, checking every block against its CID (sha-256 of the bytes) and handing it
+ * to the sink `open` gives for the header's root, in the order the CAR has them. Does what `readCarStream` from
+ * @atproto/repo does, several times faster: no promise per byte, no CID object per block. Throws an `invalid`
+ * FetchFailure on anything malformed; errors of the source (the network) and of the sink pass through.
  */
 export async function readRepoCar(
   source: AsyncIterable<Uint8Array>,
-): Promise<{ root: Cid; blocks: RepoBlocks }> {
+  open: (root: Cid) => CarSink,
+): Promise<Cid> {
   const chunks = source[Symbol.asyncIterator]()
   let buf: Buffer = Buffer.alloc(0)
   let pos = 0
@@ -83,7 +95,7 @@ export async function readRepoCar(
   const header = decodeHeader(buf.subarray(pos, pos + headerLength))
   pos += headerLength
 
-  const blocks = new RepoBlocks()
+  const sink = open(header)
   for (let n = 1; ; n++) {
     const length = await sectionLength()
     if (length === undefined) break
@@ -97,10 +109,11 @@ export async function readRepoCar(
     if (!createHash('sha256').update(bytes).digest().equals(cid.subarray(4))) {
       throw invalid('a block does not match its CID')
     }
-    blocks.set(cid, bytes)
+    const held = sink.block(cid, bytes)
+    if (held) await held
     if (n % BLOCKS_PER_TURN === 0) await yieldToIo()
   }
-  return { root: header, blocks }
+  return header
 }
 
 function decodeHeader(bytes: Uint8Array): Cid {

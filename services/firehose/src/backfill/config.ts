@@ -17,7 +17,8 @@ import type { Env } from '@sundial/common'
  *   doubling from the base up to the maximum.
  * - `BACKFILL_LEASE_SECONDS` (`60`): how long a claimed job stays reserved without renewal; a crashed worker's
  *   jobs are picked up again once their lease runs out.
- * - `BACKFILL_FETCH_TIMEOUT_MS` (`120000`): longest a single request to a PDS (or PLC) may take.
+ * - `BACKFILL_FETCH_TIMEOUT_MS` (`120000`): longest a single request to a PDS (or PLC) may take; for a repo CAR,
+ *   which is read only as fast as its records are written, the longest wait for its next bytes.
  * - `BACKFILL_MAX_CAR_BYTES` (`268435456` = 256 MiB): a repo CAR larger than this is not held in memory; the
  *   account is read page by page with `com.atproto.repo.listRecords` instead.
  * - `BACKFILL_BATCH_SIZE` (`2000`): records written per transaction.

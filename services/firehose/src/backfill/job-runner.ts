@@ -6,9 +6,9 @@ import type { BackfillMetrics } from './metrics.ts'
 import { FetchFailure, PdsClient, message } from './pds-client.ts'
 import type { LatestCommit, RequestOptions } from './pds-client.ts'
 import { snapshotFromCar, snapshotFromListing } from './repo-snapshot.ts'
-import type { RepoSnapshot } from './repo-snapshot.ts'
+import type { RecordSink, RepoRecord, RepoSnapshot } from './repo-snapshot.ts'
 import type { RepoHome, RepoResolver } from './resolver.ts'
-import type { RepoWriter } from './repo-writer.ts'
+import type { RepoWriteSession, RepoWriter } from './repo-writer.ts'
 
 /** How one attempt at a job ended. */
 export type JobResult =
@@ -40,22 +40,17 @@ export interface JobRunnerOptions {
   beforeWrite?: (did: string, rev: string) => Promise<void>
 }
 
-/** A repo fetched and ready to write. */
-export interface FetchedRepo {
-  kind: 'fetched'
-  snapshot: RepoSnapshot
-  fetchMs: number
-}
-
 /**
- * Fetches one account's repo from its PDS (`fetch`, the part that loads the PDS), then writes it (`write`).
- * Expected failures come back as results.
+ * Backfills one account: reads its repo from its PDS and writes the records as they are authenticated, so Postgres
+ * works while the PDS is still sending. Expected failures come back as results.
  */
 export class JobRunner {
   constructor(private opts: JobRunnerOptions) {}
 
-  async fetch(job: ClaimedJob, home: RepoHome, signal: AbortSignal): Promise<FetchedRepo | JobResult> {
-    const { db, metrics, fetchTimeoutMs } = this.opts
+  /** `readDone` is called once the PDS has nothing more to send for this job (the rest is writing). */
+  async run(job: ClaimedJob, home: RepoHome, signal: AbortSignal, readDone: () => void): Promise<JobResult> {
+    const { db, metrics, fetchTimeoutMs, writer, beforeWrite } = this.opts
+    let session: RepoWriteSession | undefined
     try {
       const req: RequestOptions = { timeoutMs: fetchTimeoutMs, signal }
       const client = new PdsClient(home.pds)
@@ -63,26 +58,26 @@ export class JobRunner {
       // Cheap path: the account was backfilled at exactly this revision, so nothing changed since.
       if (latest && latest.rev === (await doneRev(db, job.did))) return { kind: 'skipped', rev: latest.rev }
       const started = performance.now()
-      const snapshot = await this.snapshot(client, job.did, home, latest, req)
+      let snapshot: RepoSnapshot
+      let writeStarted: number
+      if (beforeWrite) {
+        // Test seam: the whole repo is read first, and written only after the seam has run.
+        const held = new HeldRecords()
+        snapshot = await this.snapshot(client, job.did, home, latest, req, held)
+        readDone()
+        await beforeWrite(job.did, snapshot.rev)
+        writeStarted = performance.now()
+        session = writer.open(job.did, signal)
+        await held.replay(session)
+      } else {
+        writeStarted = started
+        session = writer.open(job.did, signal)
+        snapshot = await this.snapshot(client, job.did, home, latest, req, session)
+        readDone()
+      }
+      const fetchMs = Math.round(performance.now() - started)
       metrics.fetches.inc({ method: snapshot.method })
-      return { kind: 'fetched', snapshot, fetchMs: Math.round(performance.now() - started) }
-    } catch (err) {
-      if (signal.aborted) throw err
-      return failureResult(err)
-    }
-  }
-
-  async write(
-    job: ClaimedJob,
-    home: RepoHome,
-    fetched: FetchedRepo,
-    signal: AbortSignal,
-  ): Promise<JobResult> {
-    const { snapshot } = fetched
-    try {
-      await this.opts.beforeWrite?.(job.did, snapshot.rev)
-      const started = performance.now()
-      const summary = await this.opts.writer.write(job.did, home.pds, snapshot, signal)
+      const summary = await session.finish(home.pds, snapshot)
       if (home.handle) await this.fillHandle(job.did, home.handle)
       return {
         kind: 'done',
@@ -90,12 +85,15 @@ export class JobRunner {
         records: summary.written + summary.deleted,
         method: snapshot.method,
         localFollows: summary.localFollows,
-        fetchMs: fetched.fetchMs,
-        writeMs: Math.round(performance.now() - started),
+        fetchMs,
+        writeMs: Math.round(performance.now() - writeStarted),
       }
     } catch (err) {
+      await session?.abandon()
       if (signal.aborted) throw err
       return failureResult(err)
+    } finally {
+      readDone()
     }
   }
 
@@ -112,29 +110,34 @@ export class JobRunner {
     await db.updateTable('actor').set({ handle }).where('did', '=', did).where('handle', 'is', null).execute()
   }
 
-  /** The repo as one verified CAR; page by page with listRecords when that fails. */
+  /**
+   * The repo as one verified CAR; page by page with listRecords when that fails. Records the CAR already gave stay
+   * given: they are authenticated, and as of a revision no older than the listing's.
+   */
   private async snapshot(
     client: PdsClient,
     did: string,
     home: RepoHome,
     latest: LatestCommit | undefined,
     req: RequestOptions,
+    sink: RecordSink,
   ): Promise<RepoSnapshot> {
     let carFailure: FetchFailure
     try {
       const car = await client.getRepo(did, this.opts.maxCarBytes, req)
-      return await snapshotFromCar(did, car, {
+      const keys = {
         signingKey: home.signingKey,
         // The signing key may have rotated since the DID document was cached.
         refresh: async () => (await this.opts.resolver.resolve(did, true)).signingKey,
-      })
+      }
+      return await snapshotFromCar(did, car, keys, sink)
     } catch (err) {
       if (req.signal.aborted || !(err instanceof FetchFailure) || err.kind === 'unavailable') throw err
       carFailure = err
     }
     // A listing has no revision of its own: it needs the one read before it.
     if (!latest) throw carFailure
-    return snapshotFromListing(client, did, latest.rev, req)
+    return snapshotFromListing(client, did, latest.rev, req, sink)
   }
 }
 
@@ -149,6 +152,26 @@ async function latestCommit(
   } catch (err) {
     if (err instanceof FetchFailure && err.kind === 'invalid') return undefined
     throw err
+  }
+}
+
+/** Records held back whole (the test seam), then handed to a session. */
+class HeldRecords implements RecordSink {
+  private parts: Array<{ rev: string } | RepoRecord[]> = []
+
+  begin(rev: string): void {
+    this.parts.push({ rev })
+  }
+
+  add(records: RepoRecord[]): void {
+    this.parts.push(records)
+  }
+
+  async replay(sink: RecordSink): Promise<void> {
+    for (const part of this.parts) {
+      if (Array.isArray(part)) await sink.add(part)
+      else sink.begin(part.rev)
+    }
   }
 }
 

@@ -50,16 +50,26 @@ export class PdsClient {
 
   /**
    * The repo as a CAR, streamed as it arrives (so reading it overlaps the download). The stream fails with an
-   * `invalid` FetchFailure past `maxBytes` (read the repo page by page instead), `transient` if the connection drops.
+   * `invalid` FetchFailure past `maxBytes` (read the repo page by page instead), `transient` if the connection drops
+   * or the PDS sends nothing for `timeoutMs` while it is waited for. Time the reader spends between two chunks
+   * (writing what it read) does not count: a large repo is read only as fast as it is written.
    */
   async getRepo(did: string, maxBytes: number, opts: RequestOptions): Promise<AsyncIterable<Uint8Array>> {
-    const res = await this.request('com.atproto.sync.getRepo', { did }, opts)
+    const deadline = new WaitTimer(opts.timeoutMs)
+    let res: Response
+    try {
+      res = await this.request('com.atproto.sync.getRepo', { did }, { ...opts, deadline })
+    } catch (err) {
+      deadline.stop()
+      throw err
+    }
     const declared = Number(res.headers.get('content-length') ?? NaN)
     if (declared > maxBytes || !res.body) {
+      deadline.stop()
       await res.body?.cancel()
       throw new FetchFailure('invalid', `repo CAR of ${declared} bytes exceeds ${maxBytes}`)
     }
-    return capped(res.body as unknown as AsyncIterable<Uint8Array>, maxBytes)
+    return capped(res.body as unknown as AsyncIterable<Uint8Array>, maxBytes, deadline)
   }
 
   async listRecords(
@@ -94,14 +104,14 @@ export class PdsClient {
   private async request(
     nsid: string,
     params: Record<string, string>,
-    opts: RequestOptions,
+    opts: RequestOptions & { deadline?: WaitTimer },
   ): Promise<Response> {
     const url = new URL(`/xrpc/${nsid}`, this.serviceUrl)
     for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v)
     let res: Response
     try {
       res = await fetch(url, {
-        signal: AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]),
+        signal: AbortSignal.any([opts.signal, opts.deadline?.signal ?? AbortSignal.timeout(opts.timeoutMs)]),
         redirect: 'follow',
       })
     } catch (err) {
@@ -128,23 +138,61 @@ export class PdsClient {
   }
 }
 
-async function* capped(body: AsyncIterable<Uint8Array>, maxBytes: number): AsyncIterable<Uint8Array> {
+/** Aborts its signal when a wait it times (from `start` to `stop`) lasts longer than `ms`. */
+class WaitTimer {
+  private controller = new AbortController()
+  private timer: NodeJS.Timeout | undefined
+
+  constructor(private ms: number) {
+    this.start()
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal
+  }
+
+  start(): void {
+    clearTimeout(this.timer)
+    this.timer = setTimeout(
+      () => this.controller.abort(new Error(`nothing received for ${this.ms} ms`)),
+      this.ms,
+    )
+  }
+
+  stop(): void {
+    clearTimeout(this.timer)
+  }
+}
+
+async function* capped(
+  body: AsyncIterable<Uint8Array>,
+  maxBytes: number,
+  deadline: WaitTimer,
+): AsyncIterable<Uint8Array> {
   let total = 0
   const chunks = body[Symbol.asyncIterator]()
-  for (;;) {
-    let next: IteratorResult<Uint8Array>
-    try {
-      next = await chunks.next()
-    } catch (err) {
-      throw new FetchFailure('transient', `getRepo body: ${message(err)}`)
+  try {
+    for (;;) {
+      let next: IteratorResult<Uint8Array>
+      // The clock runs only while a chunk is awaited: from the request until the first, then for each next one.
+      try {
+        next = await chunks.next()
+      } catch (err) {
+        throw new FetchFailure('transient', `getRepo body: ${message(err)}`)
+      } finally {
+        deadline.stop()
+      }
+      if (next.done) return
+      total += next.value.byteLength
+      if (total > maxBytes) {
+        await chunks.return?.()
+        throw new FetchFailure('invalid', `repo CAR exceeds ${maxBytes} bytes`)
+      }
+      yield next.value
+      deadline.start()
     }
-    if (next.done) return
-    total += next.value.byteLength
-    if (total > maxBytes) {
-      await chunks.return?.()
-      throw new FetchFailure('invalid', `repo CAR exceeds ${maxBytes} bytes`)
-    }
-    yield next.value
+  } finally {
+    deadline.stop()
   }
 }
 

@@ -4,6 +4,7 @@ import { MemoryBlockstore, Repo, WriteOpAction, concatBytes, getFullRepo } from 
 import type { RecordCreateOp } from '@atproto/repo'
 import { FetchFailure } from './pds-client.ts'
 import { snapshotFromCar } from './repo-snapshot.ts'
+import type { RecordSink, RepoRecord } from './repo-snapshot.ts'
 
 const DID = 'did:plc:abcdefghijklmnopqrstuvwx'
 const createdAt = '2026-01-02T03:04:05.000Z'
@@ -39,6 +40,21 @@ async function repoCar(keypair: Secp256k1Keypair) {
   return { car: concatBytes(chunks), rev: repo.commit.rev }
 }
 
+/** Keeps what a read hands on. */
+class Collect implements RecordSink {
+  revs: string[] = []
+  batches: RepoRecord[][] = []
+
+  begin(rev: string): void {
+    this.revs.push(rev)
+  }
+
+  add(records: RepoRecord[]): void {
+    expect(this.revs.length).toBe(1)
+    this.batches.push(records)
+  }
+}
+
 describe('snapshotFromCar', () => {
   it('verifies the repo and yields exactly the indexed collections, in JSON form', async () => {
     const keypair = await Secp256k1Keypair.create()
@@ -47,8 +63,10 @@ describe('snapshotFromCar', () => {
     async function* chunks() {
       for (let i = 0; i < car.length; i += 333) yield car.subarray(i, i + 333)
     }
-    const snapshot = await snapshotFromCar(DID, chunks(), { signingKey: keypair.did() })
+    const sink = new Collect()
+    const snapshot = await snapshotFromCar(DID, chunks(), { signingKey: keypair.did() }, sink)
     expect(snapshot.rev).toBe(rev)
+    expect(sink.revs).toEqual([rev])
     expect(snapshot.method).toBe('car')
     expect([...snapshot.uris].sort()).toEqual([
       `at://${DID}/app.bsky.actor.profile/self`,
@@ -56,9 +74,11 @@ describe('snapshotFromCar', () => {
       `at://${DID}/app.bsky.feed.post/3kaaaaaaaaaa3`,
       `at://${DID}/app.bsky.graph.follow/3kaaaaaaaaaa4`,
     ])
-    const batches = [...snapshot.batches(3)]
-    expect(batches.map((b) => b.length)).toEqual([3, 1])
-    const post = batches.flat().find((r) => r.rkey === '3kaaaaaaaaaa2')!
+    const records = sink.batches.flat()
+    expect(records.map((r) => `at://${DID}/${r.collection}/${r.rkey}`).sort()).toEqual(
+      [...snapshot.uris].sort(),
+    )
+    const post = records.find((r) => r.rkey === '3kaaaaaaaaaa2')!
     expect(post.record).toEqual({ $type: 'app.bsky.feed.post', text: 'one', createdAt })
     expect(post.cid).toMatch(/^bafyrei/)
   })
@@ -67,17 +87,29 @@ describe('snapshotFromCar', () => {
     const keypair = await Secp256k1Keypair.create()
     const other = await Secp256k1Keypair.create()
     const { car } = await repoCar(keypair)
-    await expect(snapshotFromCar(DID, car, { signingKey: other.did() })).rejects.toThrow(/signature/)
+    const wrongKey = new Collect()
+    await expect(snapshotFromCar(DID, car, { signingKey: other.did() }, wrongKey)).rejects.toThrow(
+      /signature/,
+    )
+    // Nothing of an unverified repo is handed on.
+    expect(wrongKey.batches).toEqual([])
     // A rotated key: the fresh one from the DID document verifies.
-    const refreshed = await snapshotFromCar(DID, car, {
-      signingKey: other.did(),
-      refresh: async () => keypair.did(),
-    })
+    const refreshed = await snapshotFromCar(
+      DID,
+      car,
+      { signingKey: other.did(), refresh: async () => keypair.did() },
+      new Collect(),
+    )
     expect(refreshed.uris.size).toBe(4)
     await expect(
-      snapshotFromCar('did:plc:zzzzzzzzzzzzzzzzzzzzzzzz', car, { signingKey: keypair.did() }),
+      snapshotFromCar('did:plc:zzzzzzzzzzzzzzzzzzzzzzzz', car, { signingKey: keypair.did() }, new Collect()),
     ).rejects.toThrow(/is for/)
-    const cut = snapshotFromCar(DID, car.slice(0, car.length - 200), { signingKey: keypair.did() })
+    const cut = snapshotFromCar(
+      DID,
+      car.slice(0, car.length - 200),
+      { signingKey: keypair.did() },
+      new Collect(),
+    )
     await expect(cut).rejects.toBeInstanceOf(FetchFailure)
     await expect(cut).rejects.toMatchObject({ kind: 'invalid' })
   })

@@ -1,3 +1,5 @@
+import { setImmediate as yieldToIo } from 'node:timers/promises'
+import type { Cid } from '@atproto/lex-data'
 import { lexToJson } from '@atproto/lex-json'
 import { cborToLexRecord, def, ensureV3Commit, parseObjByDef, verifyCommitSig } from '@atproto/repo'
 import type { Commit } from '@atproto/repo'
@@ -5,7 +7,7 @@ import { COLLECTIONS } from '../ingest/events.ts'
 import type { Collection } from '../ingest/events.ts'
 import { readRepoCar } from './car-reader.ts'
 import { cidString, decodeRecordJson } from './cbor.ts'
-import { mstLeaves } from './mst-walk.ts'
+import { MstWalk } from './mst-walk.ts'
 import type { MstLeaf } from './mst-walk.ts'
 import { FetchFailure, message } from './pds-client.ts'
 import type { PdsClient, RequestOptions } from './pds-client.ts'
@@ -20,7 +22,7 @@ export interface RepoRecord {
   bytes: number
 }
 
-/** An account's records in the indexed collections, as of one revision. */
+/** An account's records in the indexed collections, as of one revision (the records went to a `RecordSink`). */
 export interface RepoSnapshot {
   /**
    * The repo revision the records are as of: every change up to it is reflected, none after. For a listing it is
@@ -30,11 +32,19 @@ export interface RepoSnapshot {
   method: 'car' | 'list'
   /** URI of every record in the indexed collections, including ones too old to index. */
   uris: Set<string>
-  /** Records in batches of at most `size`. */
-  batches(size: number): Iterable<RepoRecord[]>
+}
+
+/** Where a repo's records go as they are read. */
+export interface RecordSink {
+  /** The revision the records that follow are as of (before any of them; again if a read starts over). */
+  begin(rev: string): void
+  /** Records, in no particular order; a promise holds the read until it settles (backpressure). */
+  add(records: RepoRecord[]): void | Promise<void>
 }
 
 const WANTED = new Set<string>(COLLECTIONS)
+/** Records decoded and handed on at a time; the event loop is looked at between two handfuls. */
+const RECORDS_PER_TURN = 50
 
 export interface SigningKeys {
   signingKey: string
@@ -45,18 +55,59 @@ export interface SigningKeys {
 /**
  * Reads a repo CAR (`com.atproto.sync.getRepo`) and checks it: every block's hash against its CID, the commit's
  * DID, and the commit signature against the account's signing key. The MST rooted in the signed commit then
- * authenticates every record reached through it.
+ * authenticates every record reached through it. Records go to the sink while the CAR is still arriving, as
+ * soon as they are reachable from the verified commit (see `MstWalk`); nothing goes before the commit is
+ * verified. Fails (`invalid`) if the tree turns out incomplete or malformed, possibly after some records went.
  */
 export async function snapshotFromCar(
   did: string,
   car: Uint8Array | AsyncIterable<Uint8Array>,
   keys: SigningKeys,
+  sink: RecordSink,
 ): Promise<RepoSnapshot> {
-  const { root, blocks } = await readRepoCar(car instanceof Uint8Array ? once(car) : car)
+  const walk = new MstWalk((key) => WANTED.has(key.slice(0, key.indexOf('/'))))
+  let rev: string | undefined
+  const handOn = async (all: boolean) => {
+    while (walk.readyCount >= (all ? 1 : RECORDS_PER_TURN)) {
+      const ready = walk.takeReady()
+      for (let i = 0; i < ready.length; i += RECORDS_PER_TURN) {
+        const held = sink.add(recordsOf(did, ready.slice(i, i + RECORDS_PER_TURN)))
+        if (held) await held
+        await yieldToIo()
+      }
+    }
+  }
+  const root = await readRepoCar(car instanceof Uint8Array ? once(car) : car, (root) => ({
+    block: (cid, bytes) => {
+      walk.add(cid, bytes)
+      if (rev === undefined && equalBytes(cid, root.bytes)) {
+        return verifyCommit(did, root, bytes, keys).then((commit) => {
+          rev = commit.rev
+          sink.begin(rev)
+          start(walk, commit.data.bytes)
+          return handOn(false)
+        })
+      }
+      if (walk.readyCount >= RECORDS_PER_TURN) return handOn(false)
+    },
+  }))
+  if (rev === undefined) {
+    throw new FetchFailure('invalid', `unreadable repo commit: no commit block ${root.toString()}`)
+  }
+  await handOn(true)
+  walk.finish()
+  const uris = new Set<string>()
+  for (const leaf of walk.leaves) {
+    const slash = leaf.key.indexOf('/')
+    if (WANTED.has(leaf.key.slice(0, slash))) uris.add(`at://${did}/${leaf.key}`)
+  }
+  return { rev, method: 'car', uris }
+}
+
+/** The commit block, checked: readable, for this DID, signed by its key. */
+async function verifyCommit(did: string, root: Cid, bytes: Uint8Array, keys: SigningKeys): Promise<Commit> {
   let commit: Commit
   try {
-    const bytes = blocks.get(root.bytes)
-    if (!bytes) throw new Error('no commit block')
     commit = ensureV3Commit(parseObjByDef(bytes, root, def.versionedCommit).obj)
   } catch (err) {
     throw new FetchFailure('invalid', `unreadable repo commit: ${message(err)}`)
@@ -65,41 +116,39 @@ export async function snapshotFromCar(
   let verified = await verifyCommitSig(commit, keys.signingKey)
   if (!verified && keys.refresh) verified = await verifyCommitSig(commit, await keys.refresh())
   if (!verified) throw new FetchFailure('invalid', 'repo commit signature does not verify')
-  const leaves: Array<{ collection: Collection; rkey: string; cid: Uint8Array }> = []
-  const uris = new Set<string>()
-  let all: MstLeaf[]
+  return commit
+}
+
+function start(walk: MstWalk, dataRoot: Uint8Array): void {
   try {
-    all = await mstLeaves(blocks, commit.data.bytes)
+    walk.start(dataRoot)
   } catch (err) {
     throw err instanceof FetchFailure
       ? err
       : new FetchFailure('invalid', `unreadable repo MST: ${message(err)}`)
   }
-  for (const leaf of all) {
+}
+
+/** Records in JSON form; an undecodable one is skipped, as the reference AppView does, rather than the account. */
+function recordsOf(did: string, ready: Array<{ leaf: MstLeaf; bytes: Uint8Array }>): RepoRecord[] {
+  const out: RepoRecord[] = []
+  for (const { leaf, bytes } of ready) {
+    const record = recordJson(bytes)
+    if (!record) continue
     const slash = leaf.key.indexOf('/')
-    const collection = leaf.key.slice(0, slash)
-    if (!WANTED.has(collection)) continue
-    const rkey = leaf.key.slice(slash + 1)
-    leaves.push({ collection: collection as Collection, rkey, cid: leaf.cid })
-    uris.add(`at://${did}/${collection}/${rkey}`)
+    out.push({
+      collection: leaf.key.slice(0, slash) as Collection,
+      rkey: leaf.key.slice(slash + 1),
+      cid: cidString(leaf.cid),
+      record,
+      bytes: bytes.byteLength,
+    })
   }
-  return {
-    rev: commit.rev,
-    method: 'car',
-    uris,
-    *batches(size) {
-      for (let i = 0; i < leaves.length; i += size) {
-        yield leaves.slice(i, i + size).flatMap((leaf) => {
-          const bytes = blocks.get(leaf.cid)
-          if (!bytes) throw new FetchFailure('invalid', `repo CAR lacks record block ${cidString(leaf.cid)}`)
-          const record = recordJson(bytes)
-          // Undecodable record: as the reference AppView, skip it rather than the account.
-          if (!record) return []
-          return [{ ...leaf, cid: cidString(leaf.cid), record, bytes: bytes.byteLength }]
-        })
-      }
-    },
-  }
+  return out
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b)
 }
 
 /** A record block in JSON form; the library decodes the unusual ones (floats, big integers, CIDv0 links). */
@@ -128,29 +177,25 @@ export async function snapshotFromListing(
   did: string,
   rev: string,
   opts: RequestOptions,
+  sink: RecordSink,
 ): Promise<RepoSnapshot> {
-  const records: RepoRecord[] = []
   const uris = new Set<string>()
+  sink.begin(rev)
   for (const collection of COLLECTIONS) {
     let cursor: string | undefined
     do {
       const page = await client.listRecords(did, collection, cursor, opts)
+      const records: RepoRecord[] = []
       for (const r of page.records) {
         const rkey = r.uri.slice(r.uri.lastIndexOf('/') + 1)
         if (r.uri !== `at://${did}/${collection}/${rkey}`) continue
         uris.add(r.uri)
         records.push({ collection, rkey, cid: r.cid, record: r.value, bytes: JSON.stringify(r.value).length })
       }
+      if (records.length > 0) await sink.add(records)
       // A page without a cursor, or an empty page, is the end (some PDSes repeat the last cursor).
       cursor = page.records.length > 0 && page.cursor !== cursor ? page.cursor : undefined
     } while (cursor)
   }
-  return {
-    rev,
-    method: 'list',
-    uris,
-    *batches(size) {
-      for (let i = 0; i < records.length; i += size) yield records.slice(i, i + size)
-    },
-  }
+  return { rev, method: 'list', uris }
 }

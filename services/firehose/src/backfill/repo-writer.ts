@@ -1,4 +1,3 @@
-import { setImmediate as yieldToIo } from 'node:timers/promises'
 import { sql } from 'kysely'
 import type { Db, DbTx } from '@sundial/common'
 import { planBatch } from '../batch/plan.ts'
@@ -7,7 +6,7 @@ import type { FollowChange } from '../batch/writer.ts'
 import { decodeEvent } from '../ingest/decode.ts'
 import type { Collection, IndexEvent, RecordDelete, RecordWrite } from '../ingest/events.ts'
 import type { BackfillMetrics } from './metrics.ts'
-import type { RepoRecord, RepoSnapshot } from './repo-snapshot.ts'
+import type { RecordSink, RepoRecord, RepoSnapshot } from './repo-snapshot.ts'
 import { WriteLane } from './write-lane.ts'
 import { holdWritersExclusive } from './write-lock.ts'
 
@@ -31,7 +30,6 @@ export interface WriteSummary {
   localFollows: FollowChange[]
 }
 
-const DECODE_CHUNK = 50
 /** Records of one account handed to the lane at a time (the lane joins units up to `batchSize` per transaction). */
 const UNIT_RECORDS = 500
 
@@ -42,7 +40,7 @@ const DATED: ReadonlySet<string> = new Set([
 ])
 
 /**
- * Writes a fetched repo through the firehose's own write path (planBatch → applyPlan): the same rows, aggregates,
+ * Writes repos, as they are read, through the firehose's own write path (planBatch → applyPlan): the same rows, aggregates,
  * tombstone checks and timeline fan-out as live events, without touching the cursor. Every record carries the
  * snapshot's revision, so a record deleted after the snapshot (its tombstone is newer) is never brought back, and
  * rows already newer than the snapshot are left alone. Idempotent: rerunning a snapshot writes nothing new.
@@ -60,70 +58,18 @@ export class RepoWriter {
     })
   }
 
-  async write(
-    did: string,
-    pdsUrl: string,
-    snapshot: RepoSnapshot,
-    signal: AbortSignal,
-  ): Promise<WriteSummary> {
-    const { batchSize, days, maxRecordBytes, metrics } = this.opts
-    const cutoff = days === null ? undefined : Date.now() - days * 86_400_000
-    // One arrival time for the whole snapshot: it becomes indexedAt, so sortAt = min(createdAt, now).
-    const timeUs = Date.now() * 1000
-    const summary: WriteSummary = { written: 0, deleted: 0, localFollows: [] }
-    const unitSize = Math.min(UNIT_RECORDS, batchSize)
-    // Up to two transactions' worth of this account's records queued or being written: while one transaction
-    // is in Postgres, the records of the next are decoded (with one transaction's worth, decoding waited for it).
-    const unitsInFlight = Math.max(2, Math.ceil((2 * batchSize) / unitSize))
-    // Decoding (CPU) overlaps writing (Postgres): small units go to the lane as they are decoded, a few at a time,
-    // so the lane always has this account's next records and the last write after decoding is a short one.
-    const writing = new Set<Promise<void>>()
-    const flush = async (events: RecordWrite[]) => {
-      while (writing.size >= unitsInFlight) await Promise.race(writing)
-      const write = this.writeIsolating(did, events, signal).then((result) => {
-        summary.written += result.written
-        summary.localFollows.push(...result.localFollows)
-        metrics.records.inc({ op: 'write' }, result.written)
-      })
-      writing.add(write)
-      // A failure surfaces through Promise.race above or Promise.all below; this only keeps it from counting as
-      // unhandled meanwhile.
-      write.then(
-        () => writing.delete(write),
-        () => undefined,
-      )
-    }
-    try {
-      let events: RecordWrite[] = []
-      // Decoded a few dozen at a time, looking at the event loop in between, so replies to the database
-      // queries of other jobs (and of this job's previous units) are not held up behind a long decode.
-      for (const chunk of snapshot.batches(DECODE_CHUNK)) {
-        signal.throwIfAborted()
-        for (const r of chunk) {
-          if (cutoff !== undefined && DATED.has(r.collection) && createdBefore(r, cutoff)) continue
-          const ev = decodeEvent(toJetstreamEvent(did, snapshot.rev, timeUs, r), r.bytes + 200, {
-            maxRecordBytes,
-          })
-          if ('ok' in ev) metrics.invalidRecords.inc({ reason: ev.reason })
-          else if (ev.kind === 'write') events.push(ev)
-          if (events.length >= unitSize) {
-            await flush(events)
-            events = []
-          }
-        }
-        await yieldToIo()
-      }
-      if (events.length > 0) await flush(events)
-      await Promise.all(writing)
-    } finally {
-      // Never leave a write running behind an error (or a stop).
-      await Promise.allSettled(writing)
-    }
-    signal.throwIfAborted()
-    const { removed } = await this.lane.submit({ kind: 'close', did, pdsUrl, snapshot, timeUs }, signal)
-    summary.deleted = removed
-    metrics.records.inc({ op: 'delete' }, removed)
-    return summary
+  /**
+   * Starts writing one account's records: hand them to the session as they are read (`begin`, `add`), then
+   * `finish` it with the snapshot they made up. `abandon` it instead on any failure.
+   */
+  open(did: string, signal: AbortSignal): RepoWriteSession {
+    return new RepoWriteSession(
+      this.opts,
+      did,
+      signal,
+      (events) => this.writeIsolating(did, events, signal),
+      (unit) => this.lane.submit(unit, signal),
+    )
   }
 
   /**
@@ -148,6 +94,106 @@ export class RepoWriter {
         removed: 0,
       }
     }
+  }
+}
+
+/**
+ * One account's records on their way to Postgres. Decoding (CPU) overlaps writing (Postgres): small units go to
+ * the lane as they are decoded, with up to two transactions' worth of this account's records queued or being
+ * written, so the lane always has its next records; past that, `add` waits (and with it the read of the repo).
+ */
+export class RepoWriteSession implements RecordSink {
+  private rev: string | undefined
+  /** One arrival time for the whole snapshot: it becomes indexedAt, so sortAt = min(createdAt, now). */
+  private timeUs = Date.now() * 1000
+  private cutoff: number | undefined
+  private unitSize: number
+  private unitsInFlight: number
+  private events: RecordWrite[] = []
+  private writing = new Set<Promise<void>>()
+  private failure: { err: unknown } | undefined
+  private summary: WriteSummary = { written: 0, deleted: 0, localFollows: [] }
+
+  constructor(
+    private opts: RepoWriterOptions,
+    private did: string,
+    private signal: AbortSignal,
+    private writeUnit: (events: RecordWrite[]) => Promise<UnitResult>,
+    private submit: (unit: WriteUnit) => Promise<UnitResult>,
+  ) {
+    this.cutoff = opts.days === null ? undefined : Date.now() - opts.days * 86_400_000
+    this.unitSize = Math.min(UNIT_RECORDS, opts.batchSize)
+    this.unitsInFlight = Math.max(2, Math.ceil((2 * opts.batchSize) / this.unitSize))
+  }
+
+  begin(rev: string): void {
+    this.rev = rev
+  }
+
+  async add(records: RepoRecord[]): Promise<void> {
+    const { rev, did, cutoff, timeUs } = this
+    if (rev === undefined) throw new Error('records before their revision')
+    this.check()
+    const { maxRecordBytes, metrics } = this.opts
+    for (const r of records) {
+      if (cutoff !== undefined && DATED.has(r.collection) && createdBefore(r, cutoff)) continue
+      const ev = decodeEvent(toJetstreamEvent(did, rev, timeUs, r), r.bytes + 200, { maxRecordBytes })
+      if ('ok' in ev) metrics.invalidRecords.inc({ reason: ev.reason })
+      else if (ev.kind === 'write') this.events.push(ev)
+      if (this.events.length >= this.unitSize) await this.flush()
+    }
+  }
+
+  /** Writes what is left, waits for every write, then removes what the snapshot no longer holds. */
+  async finish(pdsUrl: string, snapshot: RepoSnapshot): Promise<WriteSummary> {
+    try {
+      if (this.events.length > 0) await this.flush()
+      await Promise.all(this.writing)
+    } finally {
+      await this.abandon()
+    }
+    this.check()
+    const { removed } = await this.submit({
+      kind: 'close',
+      did: this.did,
+      pdsUrl,
+      snapshot,
+      timeUs: this.timeUs,
+    })
+    this.summary.deleted = removed
+    this.opts.metrics.records.inc({ op: 'delete' }, removed)
+    return this.summary
+  }
+
+  /** Waits for the writes under way to end (never leave one running behind an error or a stop). */
+  async abandon(): Promise<void> {
+    await Promise.allSettled(this.writing)
+  }
+
+  private check(): void {
+    this.signal.throwIfAborted()
+    if (this.failure) throw this.failure.err
+  }
+
+  private async flush(): Promise<void> {
+    const events = this.events
+    this.events = []
+    while (this.writing.size >= this.unitsInFlight) await Promise.race(this.writing)
+    this.check()
+    const write = this.writeUnit(events).then((result) => {
+      this.summary.written += result.written
+      this.summary.localFollows.push(...result.localFollows)
+      this.opts.metrics.records.inc({ op: 'write' }, result.written)
+    })
+    this.writing.add(write)
+    // A failure ends the session at its next step; this keeps it from counting as unhandled meanwhile.
+    write.then(
+      () => this.writing.delete(write),
+      (err: unknown) => {
+        this.writing.delete(write)
+        this.failure ??= { err }
+      },
+    )
   }
 }
 

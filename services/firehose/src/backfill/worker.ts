@@ -7,7 +7,7 @@ import { BACKFILL_CHANNEL, enqueueBackfills, markTimelinesComplete } from '@sund
 import type { Db } from '@sundial/common'
 import type { Logger } from '../logger.ts'
 import type { BackfillConfig } from './config.ts'
-import type { FetchedRepo, JobResult, JobRunner } from './job-runner.ts'
+import type { JobResult, JobRunner } from './job-runner.ts'
 import { failureResult } from './job-runner.ts'
 import {
   claimJobs,
@@ -180,17 +180,25 @@ export class BackfillWorker {
       const home = await resolver.resolve(job.did)
       host = home.host
       if (job.pdsHost !== host) await setJobHost(db, job.id, host)
-      // The host's slot is held while its PDS is read, not while the repo is written: writing does not load it.
+      // The host's slot is held while its PDS is read, not while the rest of the repo is written: writing does
+      // not load it.
       this.addHostLoad(host, 1)
-      let fetched: FetchedRepo | JobResult
-      try {
-        fetched = await this.hostQueue(host).add(() => runner.fetch(job, home, signal), { signal })
-      } finally {
-        this.addHostLoad(host, -1)
+      let release: (() => void) | undefined
+      let left = false
+      const leaveHost = () => {
+        if (left) return
+        left = true
+        release?.()
+        this.addHostLoad(host!, -1)
         // The host has room again: another of its jobs may be claimed.
         this.wake()
       }
-      result = fetched.kind === 'fetched' ? await runner.write(job, home, fetched, signal) : fetched
+      try {
+        release = await holdSlot(this.hostQueue(host), signal)
+        result = await runner.run(job, home, signal, leaveHost)
+      } finally {
+        leaveHost()
+      }
     } catch (err) {
       if (signal.aborted) {
         await releaseJobs(db, this.owner, [job.id]).catch((e) =>
@@ -347,6 +355,13 @@ export class BackfillWorker {
       listener.release(err as Error)
     }
   }
+}
+
+/** Waits for a slot of `queue` and holds it until the returned function is called. */
+function holdSlot(queue: PQueue, signal: AbortSignal): Promise<() => void> {
+  return new Promise((resolve, reject) => {
+    queue.add(() => new Promise<void>((release) => resolve(release)), { signal }).catch(reject)
+  })
 }
 
 /** base·2^(attempt−1), capped, with ±20% jitter so jobs failing together do not retry together. */
