@@ -7,7 +7,7 @@ import type { TestDatabase } from '@sundial/devnet'
 import { JetstreamServer, syntheticEvents } from '@sundial/jetstream-server'
 import { expectedState } from './model.ts'
 import { diffStates, readIndexedState } from './state.ts'
-import { storedCursor, waitFor } from './helpers.ts'
+import { laneCursors, storedCursor, waitFor } from './helpers.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
 const BIN = path.join(ROOT, 'services/firehose/src/bin.ts')
@@ -105,6 +105,10 @@ describe('firehose crash safety', () => {
       run.child.kill('SIGKILL')
       expect((await run.exited).signal).toBe('SIGKILL')
       killedAt.push((await storedCursor(database.db)) ?? 0)
+      // Whatever the lanes were doing when killed, the resume point is the smallest lane cursor, never more.
+      const lanes = Object.values(await laneCursors(database.db))
+      expect(lanes.length).toBeGreaterThan(1)
+      expect(killedAt.at(-1)).toBe(Math.min(...lanes))
     }
     // Most kills must land mid-stream, not after the work is done.
     expect(killedAt.filter((c) => c < expected.lastTimeUs).length).toBeGreaterThanOrEqual(10)

@@ -40,6 +40,17 @@ export async function storedCursor(db: Db): Promise<number | undefined> {
   return row ? Number(row.timeUs) : undefined
 }
 
+/** Every writer lane's cursor row (`firehose/lane-N`), by name. */
+export async function laneCursors(db: Db): Promise<Record<string, number>> {
+  const rows = await db
+    .selectFrom('cursor')
+    .select(['name', 'timeUs'])
+    .where('name', 'like', 'firehose/lane-%')
+    .orderBy('name')
+    .execute()
+  return Object.fromEntries(rows.map((r) => [r.name, Number(r.timeUs)]))
+}
+
 /** A counter's value per label value, from a prom-client registry's text output. */
 export function counterValues(metricsText: string, name: string, label: string): Map<string, number> {
   const out = new Map<string, number>()
