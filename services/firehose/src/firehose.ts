@@ -207,8 +207,10 @@ export class Firehose {
       metrics.queueDepth.set(this.queue.depth)
       metrics.queueBytes.set(this.queue.heldBytes)
       // Never more than a few chunks ahead of the slowest lane: what they hold is committed in order anyway.
-      while (this.lanes.some((l) => l.pendingEvents > 2 * cfg.batchSize) && !this.abort.signal.aborted) {
-        await Promise.race(this.lanes.map((l) => l.running).filter(Boolean))
+      while (!this.abort.signal.aborted && this.laneFailure === undefined) {
+        const behind = this.lanes.filter((l) => l.running && l.pendingEvents > 2 * cfg.batchSize)
+        if (behind.length === 0) break
+        await Promise.race(behind.map((l) => l.running))
       }
     }
     await Promise.all(this.lanes.map((l) => l.running))
