@@ -21,6 +21,7 @@ export function backfillConfig(plcUrl: string, overrides: Partial<BackfillConfig
     fetchTimeoutMs: 20_000,
     maxCarBytes: 64 * 1024 * 1024,
     batchSize: 500,
+    maxBufferedBytes: 8 * 1024 * 1024,
     replayWindowHours: 24,
     ...overrides,
   }

@@ -22,6 +22,8 @@ import type { Env } from '@sundial/common'
  * - `BACKFILL_MAX_CAR_BYTES` (`268435456` = 256 MiB): a repo CAR larger than this is not held in memory; the
  *   account is read page by page with `com.atproto.repo.listRecords` instead.
  * - `BACKFILL_BATCH_SIZE` (`2000`): records written per transaction.
+ * - `BACKFILL_MAX_BUFFERED_BYTES` (`8388608` = 8 MiB): records read from PDSes and not yet written, over every
+ *   account, in encoded bytes; past it, reading waits for writing (each account may always have one unit).
  * - `JETSTREAM_REPLAY_WINDOW_HOURS` (`24`): how far back Jetstream can replay. A stored cursor older than this
  *   at start-up (or a jump in the stream longer than this) means events were lost: every local user and every
  *   account they follow is backfilled again.
@@ -39,6 +41,7 @@ export interface BackfillConfig {
   fetchTimeoutMs: number
   maxCarBytes: number
   batchSize: number
+  maxBufferedBytes: number
   replayWindowHours: number
 }
 
@@ -63,6 +66,7 @@ export function readBackfillConfig(env: Env): BackfillConfig | undefined {
     fetchTimeoutMs: envInt(env, 'BACKFILL_FETCH_TIMEOUT_MS', 120_000, 100),
     maxCarBytes: envInt(env, 'BACKFILL_MAX_CAR_BYTES', 256 * 1024 * 1024, 1024),
     batchSize: envInt(env, 'BACKFILL_BATCH_SIZE', 2000, 1),
+    maxBufferedBytes: envInt(env, 'BACKFILL_MAX_BUFFERED_BYTES', 8 * 1024 * 1024, 1024),
     replayWindowHours: envInt(env, 'JETSTREAM_REPLAY_WINDOW_HOURS', 24, 1),
   }
 }

@@ -63,6 +63,7 @@ export class Backfill {
       batchSize: cfg.batchSize,
       days: cfg.days,
       maxRecordBytes: opts.maxRecordBytes,
+      maxBufferedBytes: cfg.maxBufferedBytes,
     })
     const runner = new JobRunner({
       db: database.db,

@@ -19,6 +19,8 @@ export interface RepoWriterOptions {
   days: number | null
   /** The firehose's record size limit, applied to backfilled records alike. */
   maxRecordBytes: number
+  /** Most bytes of records read and not yet written, over every account (a read waits past it). */
+  maxBufferedBytes: number
 }
 
 export interface WriteSummary {
@@ -48,8 +50,10 @@ const DATED: ReadonlySet<string> = new Set([
 export class RepoWriter {
   /** Every backfill transaction of this process, one at a time (each takes the writers' lock exclusively anyway). */
   private lane: WriteLane<WriteUnit, UnitResult>
+  private buffered: ByteBudget
 
   constructor(private opts: RepoWriterOptions) {
+    this.buffered = new ByteBudget(opts.maxBufferedBytes)
     this.lane = new WriteLane({
       maxSize: opts.batchSize,
       sizeOf: (unit) => (unit.kind === 'records' ? unit.events.length : 1),
@@ -69,6 +73,7 @@ export class RepoWriter {
       signal,
       (events) => this.writeIsolating(did, events, signal),
       (unit) => this.lane.submit(unit, signal),
+      this.buffered,
     )
   }
 
@@ -98,9 +103,10 @@ export class RepoWriter {
 }
 
 /**
- * One account's records on their way to Postgres. Decoding (CPU) overlaps writing (Postgres): small units go to
- * the lane as they are decoded, with up to two transactions' worth of this account's records queued or being
- * written, so the lane always has its next records; past that, `add` waits (and with it the read of the repo).
+ * One account's records on their way to Postgres. Reading and decoding (CPU) overlap writing (Postgres): units go
+ * to the lane as they are decoded, so the PDS is read at its own pace and its host slot freed as soon as it can
+ * be (however long writing takes), while the lane always has records. Only when the records read and not yet
+ * written, over every account, pass the writer's byte budget does `add` wait (and with it the read).
  */
 export class RepoWriteSession implements RecordSink {
   private rev: string | undefined
@@ -108,8 +114,9 @@ export class RepoWriteSession implements RecordSink {
   private timeUs = Date.now() * 1000
   private cutoff: number | undefined
   private unitSize: number
-  private unitsInFlight: number
   private events: RecordWrite[] = []
+  /** Encoded size of `events`. */
+  private eventBytes = 0
   private writing = new Set<Promise<void>>()
   private failure: { err: unknown } | undefined
   private summary: WriteSummary = { written: 0, deleted: 0, localFollows: [] }
@@ -120,10 +127,10 @@ export class RepoWriteSession implements RecordSink {
     private signal: AbortSignal,
     private writeUnit: (events: RecordWrite[]) => Promise<UnitResult>,
     private submit: (unit: WriteUnit) => Promise<UnitResult>,
+    private buffered: ByteBudget,
   ) {
     this.cutoff = opts.days === null ? undefined : Date.now() - opts.days * 86_400_000
     this.unitSize = Math.min(UNIT_RECORDS, opts.batchSize)
-    this.unitsInFlight = Math.max(2, Math.ceil((2 * opts.batchSize) / this.unitSize))
   }
 
   begin(rev: string): void {
@@ -139,7 +146,10 @@ export class RepoWriteSession implements RecordSink {
       if (cutoff !== undefined && DATED.has(r.collection) && createdBefore(r, cutoff)) continue
       const ev = decodeEvent(toJetstreamEvent(did, rev, timeUs, r), r.bytes + 200, { maxRecordBytes })
       if ('ok' in ev) metrics.invalidRecords.inc({ reason: ev.reason })
-      else if (ev.kind === 'write') this.events.push(ev)
+      else if (ev.kind === 'write') {
+        this.events.push(ev)
+        this.eventBytes += r.bytes
+      }
       if (this.events.length >= this.unitSize) await this.flush()
     }
   }
@@ -177,14 +187,20 @@ export class RepoWriteSession implements RecordSink {
 
   private async flush(): Promise<void> {
     const events = this.events
+    const bytes = this.eventBytes
     this.events = []
-    while (this.writing.size >= this.unitsInFlight) await Promise.race(this.writing)
+    this.eventBytes = 0
+    // With nothing of its own under way a session never waits, so every account makes progress.
+    if (this.writing.size > 0) await this.buffered.reserve(bytes, this.signal)
+    else this.buffered.take(bytes)
     this.check()
-    const write = this.writeUnit(events).then((result) => {
-      this.summary.written += result.written
-      this.summary.localFollows.push(...result.localFollows)
-      this.opts.metrics.records.inc({ op: 'write' }, result.written)
-    })
+    const write = this.writeUnit(events)
+      .then((result) => {
+        this.summary.written += result.written
+        this.summary.localFollows.push(...result.localFollows)
+        this.opts.metrics.records.inc({ op: 'write' }, result.written)
+      })
+      .finally(() => this.buffered.give(bytes))
     this.writing.add(write)
     // A failure ends the session at its next step; this keeps it from counting as unhandled meanwhile.
     write.then(
@@ -194,6 +210,58 @@ export class RepoWriteSession implements RecordSink {
         this.failure ??= { err }
       },
     )
+  }
+}
+
+/** Bytes handed out up to a limit; `reserve` waits (in order) until they fit. */
+class ByteBudget {
+  private used = 0
+  private waiting: Array<{ bytes: number; resolve(): void }> = []
+
+  constructor(private limit: number) {}
+
+  /** Takes the bytes now, past the limit if need be. */
+  take(bytes: number): void {
+    this.used += bytes
+  }
+
+  async reserve(bytes: number, signal: AbortSignal): Promise<void> {
+    if (this.waiting.length === 0 && this.used + bytes <= this.limit) {
+      this.used += bytes
+      return
+    }
+    await new Promise<void>((resolve, reject) => {
+      const waiter = {
+        bytes,
+        resolve: () => {
+          signal.removeEventListener('abort', onAbort)
+          resolve()
+        },
+      }
+      const onAbort = () => {
+        this.waiting.splice(this.waiting.indexOf(waiter), 1)
+        reject(signal.reason)
+        this.wake()
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
+      this.waiting.push(waiter)
+    })
+  }
+
+  give(bytes: number): void {
+    this.used -= bytes
+    this.wake()
+  }
+
+  private wake(): void {
+    // One larger than the whole limit goes once nothing else is out.
+    while (this.waiting.length > 0) {
+      const next = this.waiting[0]
+      if (this.used > 0 && this.used + next.bytes > this.limit) return
+      this.waiting.shift()
+      this.used += next.bytes
+      next.resolve()
+    }
   }
 }
 

@@ -53,6 +53,7 @@ describe('accounts whose backfill gave up', () => {
       fetchTimeoutMs: 2000,
       maxCarBytes: 1024 * 1024,
       batchSize: 500,
+      maxBufferedBytes: 8 * 1024 * 1024,
       replayWindowHours: 24,
     }
   })
