@@ -440,8 +440,14 @@ async function main() {
       select 'at://' || ${viewer} || '/app.bsky.graph.follow/f' || i, 'bafyreibench', ${viewer}, did, now(), '2222222222222'
       from unnest(${[big, ...small]}::text[]) with ordinality as x(did, i)
     `.execute(db)
+    // Peaks over each run: RSS, and the V8 heap in use (what a --max-old-space-size cap has to fit).
     let peakRss = 0
-    const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100)
+    let peakHeap = 0
+    const rssTimer = setInterval(() => {
+      const { rss, heapUsed } = process.memoryUsage()
+      peakRss = Math.max(peakRss, rss)
+      peakHeap = Math.max(peakHeap, heapUsed)
+    }, 50)
 
     const pgStats = PG_STATS ? await StatementStats.create(db) : undefined
     const cpu0 = cpuNow(network.pid, pgPort)
@@ -456,6 +462,8 @@ async function main() {
     log(
       `one account: ${bigRecords} records in ${bigSeconds.toFixed(2)} s = ${Math.round(bigRecords / bigSeconds)} records/s`,
     )
+    const bigPeakHeap = peakHeap
+    peakHeap = 0
 
     const cpu1 = cpuNow(network.pid, pgPort)
     await pgStats?.reset()
@@ -485,7 +493,10 @@ async function main() {
     const seeded = [seededRows(BIG, 1), seededRows(RECORDS, small.length)]
     const feedItems = seeded.reduce((n, s) => n + s.posts + s.reposts, 0)
     if (items !== feedItems) throw new Error(`the viewer's timeline has ${items} items, not ${feedItems}`)
-    log(`viewer timeline: ${items} items; worker process peak RSS ${Math.round(peakRss / 1048576)} MB`)
+    log(
+      `viewer timeline: ${items} items; worker process peak RSS ${mb(peakRss)} MB, peak heap used ` +
+        `${mb(bigPeakHeap)} MB (one account) / ${mb(peakHeap)} MB (many)`,
+    )
     const records = bigRecords + smallRecords
     const seconds = bigSeconds + smallSeconds
     const bigRate = Math.round(bigRecords / bigSeconds)
@@ -508,7 +519,8 @@ async function main() {
         concurrency: cfg.concurrency,
         concurrencyPerHost: cfg.concurrencyPerHost,
         batchSize: cfg.batchSize,
-        peakRssMb: Math.round(peakRss / 1048576),
+        peakRssMb: mb(peakRss),
+        peakHeapUsedMb: { bigAccount: mb(bigPeakHeap), manyAccounts: mb(peakHeap) },
         overallRecordsPerSec: Math.round(records / seconds),
       }) + '\n',
     )
@@ -520,6 +532,10 @@ async function main() {
     await cluster.stop()
     await network.stop()
   }
+}
+
+function mb(bytes: number): number {
+  return Math.round(bytes / 1048576)
 }
 
 function round(n: number): number {
