@@ -14,7 +14,10 @@ import { JetstreamSource } from './stream/jetstream-source.ts'
 
 /** Bus channels the firehose publishes on after each commit. */
 export const CHANNELS = {
-  /** `{"cursor": time_us, "events": n}` after every committed batch. */
+  /**
+   * `{"cursor": time_us, "events": n}` after every committed batch; `cursor` is the stored cursor (the smallest
+   * lane's), null until every writer lane has committed once.
+   */
   committed: 'firehose.committed',
   /** `{"follower": did, "subject": did, "op": "follow" | "unfollow"}` for follows by local users. */
   localFollow: 'firehose.local-follow',
@@ -80,7 +83,7 @@ export class Firehose {
         logger,
         metrics,
         rejections: this.rejections,
-        scope: this.scope,
+        // The index scope is applied in stream order by dispatch, before events are split over the lanes.
         lane: { name, lanes: laneNames },
         onCommitted: (batch) => this.onCommitted(lane, batch),
       })
@@ -226,6 +229,13 @@ export class Firehose {
       if (ev.timeUs > newest) newest = ev.timeUs
       if (ev.kind === 'skip') continue
       const did = ev.kind === 'identity' || ev.kind === 'account' ? ev.row.did : ev.did
+      if (this.scope) {
+        // In stream order: an account enters the scope with the first event after a local user's follow of it.
+        if (!this.scope.admits(did)) continue
+        if (ev.kind === 'write' && ev.record.collection === 'app.bsky.graph.follow') {
+          this.scope.observeFollow(did, ev.record.row.subjectDid)
+        }
+      }
       parts[lanes.length === 1 ? 0 : laneOf(did, lanes.length)].push(ev)
     }
     const chunk: Chunk = { events: events.length, bytes, lanesLeft: lanes.length }
@@ -329,7 +339,10 @@ export class Firehose {
           JSON.stringify({ follower: f.followerDid, subject: f.subjectDid, op: 'unfollow' }),
         )
       }
-      await bus.publish(CHANNELS.committed, JSON.stringify({ cursor: this.cursorUs, events: plan.events }))
+      await bus.publish(
+        CHANNELS.committed,
+        JSON.stringify({ cursor: this.cursorUs ?? null, events: plan.events }),
+      )
     } catch (err) {
       logger.warn({ err }, 'could not publish firehose commit on the bus')
     }
