@@ -136,6 +136,13 @@ function usage(pids: number[]): { pssMb: number; cpuSec: number } {
   return { pssMb: pssKb / 1024, cpuSec: ticks / 100 }
 }
 
+/** CPU seconds of the whole machine since boot, all cores: busy (not idle or iowait) and in all. */
+function machineCpu(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
+  const total = fields.reduce((a, b) => a + b, 0)
+  return { busy: (total - fields[3] - fields[4]) / 100, total: total / 100 }
+}
+
 /** Peak resident set size of a process (the kernel's high-water mark), in MB. */
 function peakRssMb(pid: number): number {
   const hwm = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
@@ -201,12 +208,16 @@ async function main(): Promise<void> {
     let pid: number | undefined
     let cpuBefore = 0
     const pgBefore = usage(pgPids)
+    let serverBefore = 0
+    let machineBefore = { busy: 0, total: 0 }
     let peakPgMb = pgBefore.pssMb
     createInterface({ input: firehose.stdout! }).on('line', (line) => {
       if (started === 0 && line.includes('"firehose starting"')) {
         started = performance.now()
         pid = firehosePid(firehose.pid!)
         cpuBefore = pid ? usage([pid]).cpuSec : 0
+        serverBefore = usage([child.pid!]).cpuSec
+        machineBefore = machineCpu()
       } else if (/"level":(40|50|60)/.test(line)) {
         process.stderr.write(line + '\n')
       }
@@ -241,6 +252,8 @@ async function main(): Promise<void> {
     const firehoseCpu = pid ? usage([pid]).cpuSec - cpuBefore : 0
     pgPids = postgresPids(String(port))
     const pgAfter = usage(pgPids)
+    const serverCpu = usage([child.pid!]).cpuSec - serverBefore
+    const machine = machineCpu()
     peakPgMb = Math.max(peakPgMb, pgAfter.pssMb)
     await watch.end()
     if (pid) process.kill(pid, 'SIGTERM')
@@ -253,6 +266,10 @@ async function main(): Promise<void> {
       firehoseRssMb: Math.round(firehoseMb),
       postgresPeakMb: Math.round(peakPgMb),
       nodeCpuSec: Number(firehoseCpu.toFixed(1)),
+      // The stream server child, and every core's busy time on the machine (other work included) over the run.
+      serverCpuSec: Number(serverCpu.toFixed(1)),
+      machineBusySec: Number((machine.busy - machineBefore.busy).toFixed(1)),
+      machineCpuSec: Number((machine.total - machineBefore.total).toFixed(1)),
       postgresCpuSec: Number((pgAfter.cpuSec - pgBefore.cpuSec).toFixed(1)),
       loadAverage,
     }
