@@ -77,14 +77,17 @@ async function spawnProcess(
 }
 
 /**
- * The node flags the root package.json's start script for `script` gives it (`tsx --flag … script`), so a service
- * runs here as `npm run start:<service>` runs it in production.
+ * The node flags the root package.json's start script for `script` gives it (`exec node --flag … dist/<name>.js`,
+ * the bundle of `services/<name>/src/bin.ts`), so a service runs here with the flags `npm run start:<name>` uses.
  */
 function productionNodeFlags(script: string): string[] {
   const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
     scripts: Record<string, string>
   }
-  const command = Object.values(pkg.scripts).find((c) => c.startsWith('tsx ') && c.endsWith(` ${script}`))
+  const bundle = `dist/${script.split('/')[1]}.js`
+  const command = Object.values(pkg.scripts).find(
+    (c) => c.startsWith('exec node ') && c.endsWith(` ${bundle}`),
+  )
   return command ? command.split(/\s+/).filter((word) => word.startsWith('--')) : []
 }
 
