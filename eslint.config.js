@@ -5,6 +5,7 @@ export default tseslint.config(
     ignores: [
       'node_modules/',
       'data/',
+      'dist/',
       '.tmp/',
       '**/lexicon-gen/**',
       'services/appview/src/dashboard/static/**',
