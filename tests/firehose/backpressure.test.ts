@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { sql } from 'kysely'
+import { WRITERS_LOCK_KEY } from '@sundial/common'
 import { createTestDatabase, dropDatabase } from '@sundial/devnet'
 import type { TestDatabase } from '@sundial/devnet'
 import { JetstreamServer, syntheticEvents } from '@sundial/jetstream-server'
@@ -7,9 +8,6 @@ import { FirehoseService } from '@sundial/firehose'
 import { expectedState } from './model.ts'
 import { diffStates, readIndexedState } from './state.ts'
 import { testConfig, waitFor } from './helpers.ts'
-
-/** The advisory lock every index writer holds shared (@sundial/common timeline/fan-out.ts). */
-const WRITERS_LOCK = 0x53554e44
 
 // The stream arrives much faster than Postgres accepts it (here: not at all, while another transaction holds the
 // writers' lock). Memory stays bounded: reading from the socket pauses at the queue limit, the server holds the
@@ -46,7 +44,7 @@ describe('firehose backpressure', () => {
     const released = new Promise<void>((resolve) => (releaseLock = resolve))
     // Another writer (as a backfill would) holds the lock: our writer cannot commit meanwhile.
     const blocker = database.db.transaction().execute(async (tx) => {
-      await sql`select pg_advisory_xact_lock(${WRITERS_LOCK})`.execute(tx)
+      await sql`select pg_advisory_xact_lock(${WRITERS_LOCK_KEY})`.execute(tx)
       await released
     })
     await new Promise((resolve) => setTimeout(resolve, 100))

@@ -8,11 +8,15 @@ import type { Db, DbTx } from '../db/database.ts'
 // Race between registering a local user and concurrent writers: writers hold a shared advisory lock for their
 // transaction, and registration takes it exclusively while inserting the local_user row. Any writer that could
 // have missed the new user has committed before the build query runs, and every later writer sees the user.
-const FAN_OUT_LOCK = 0x53554e44 // "SUND"
+/**
+ * The advisory lock key every index writer holds for its transaction: shared by writers that may run side by side,
+ * exclusively by local-user registration, by firehose batches that change a local user's follows, and by backfill.
+ */
+export const WRITERS_LOCK_KEY = 0x53554e44 // "SUND"
 
 /** Call first in every transaction that inserts feed items or follows. */
 export async function holdFanOutLock(tx: DbTx): Promise<void> {
-  await sql`select pg_advisory_xact_lock_shared(${FAN_OUT_LOCK})`.execute(tx)
+  await sql`select pg_advisory_xact_lock_shared(${WRITERS_LOCK_KEY})`.execute(tx)
 }
 
 /** Copies freshly inserted feed items into the timelines of the local users who should see them. */
@@ -86,7 +90,7 @@ export async function registerLocalUser(db: Db, did: string): Promise<LocalUserR
     .executeTakeFirst()
   if (existing) return { created: false }
   return db.transaction().execute(async (tx) => {
-    await sql`select pg_advisory_xact_lock(${FAN_OUT_LOCK})`.execute(tx)
+    await sql`select pg_advisory_xact_lock(${WRITERS_LOCK_KEY})`.execute(tx)
     const inserted = await tx
       .insertInto('localUser')
       .values({ did })

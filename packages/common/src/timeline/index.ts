@@ -5,5 +5,6 @@ export {
   holdFanOutLock,
   registerLocalUser,
   removeFromTimelines,
+  WRITERS_LOCK_KEY,
 } from './fan-out.ts'
 export type { LocalUserRegistration } from './fan-out.ts'

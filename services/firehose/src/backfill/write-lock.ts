@@ -1,10 +1,9 @@
 import { sql } from 'kysely'
+import { WRITERS_LOCK_KEY } from '@sundial/common'
 import type { DbTx } from '@sundial/common'
 
-// The key every index writer holds shared for its transaction (`holdFanOutLock` in @sundial/common's
-// timeline/fan-out.ts). Holding it exclusively makes a backfill transaction run alone: between its tombstone
-// check and its inserts no live delete can commit, which is what keeps a deleted record from coming back.
-const WRITERS_LOCK = 0x53554e44
+// Holding the writers' lock (WRITERS_LOCK_KEY) exclusively makes a backfill transaction run alone: between its
+// tombstone check and its inserts no live delete can commit, which is what keeps a deleted record from coming back.
 
 /**
  * Call first in a backfill transaction; the live writer waits for it (and it for the live writer). Its commit
@@ -13,7 +12,7 @@ const WRITERS_LOCK = 0x53554e44
  * before then loses at most writes the job, still running, redoes.
  */
 export async function holdWritersExclusive(tx: DbTx): Promise<void> {
-  await sql`select pg_advisory_xact_lock(${WRITERS_LOCK}), set_config('synchronous_commit', 'off', true)`.execute(
+  await sql`select pg_advisory_xact_lock(${WRITERS_LOCK_KEY}), set_config('synchronous_commit', 'off', true)`.execute(
     tx,
   )
 }

@@ -1,6 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { sql } from 'kysely'
-import { applyFollow, applyUnfollow, fanOutFeedItems, removeFromTimelines } from '@sundial/common'
+import {
+  applyFollow,
+  applyUnfollow,
+  fanOutFeedItems,
+  removeFromTimelines,
+  WRITERS_LOCK_KEY,
+} from '@sundial/common'
 import type { Db, DbTx } from '@sundial/common'
 import { addActorAggDeltas, addPostAggDeltas } from '../db/aggregates.ts'
 import { ensureActors, setAccountStatus, setHandles } from '../db/actors.ts'
@@ -130,13 +136,6 @@ export class BatchWriter {
   }
 }
 
-/**
- * The advisory lock every index writer takes for its transaction: `holdFanOutLock` in @sundial/common's
- * timeline/fan-out.ts (registering a local user takes it exclusively) and the backfill's writers' lock
- * (backfill/write-lock.ts, exclusively) use the same key.
- */
-const WRITERS_LOCK = 0x53554e44
-
 /** Thrown when a batch holding the writers' lock shared turns out to change a local user's follows. */
 export class ExclusiveLockNeeded extends Error {
   constructor() {
@@ -171,8 +170,8 @@ async function lockWriters(tx: DbTx, plan: WritePlan, live: boolean): Promise<bo
   for (const uri of plan.follows.remove) followAuthors.add(didOfUri(uri))
   const { rows } = await sql<{ exclusive: boolean }>`
     select x.exclusive,
-      case when x.exclusive then pg_advisory_xact_lock(${WRITERS_LOCK})
-        else pg_advisory_xact_lock_shared(${WRITERS_LOCK}) end
+      case when x.exclusive then pg_advisory_xact_lock(${WRITERS_LOCK_KEY})
+        else pg_advisory_xact_lock_shared(${WRITERS_LOCK_KEY}) end
       ${live ? sql`, set_config('synchronous_commit', 'off', true)` : sql``}
     from (select exists (select 1 from local_user where did = any(${[...followAuthors]}::text[])) as exclusive) x
   `.execute(tx)
