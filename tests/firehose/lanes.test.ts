@@ -10,7 +10,7 @@ import { FirehoseService } from '@sundial/firehose'
 import { planBatch } from '../../services/firehose/src/batch/plan.ts'
 import { applyPlan } from '../../services/firehose/src/batch/writer.ts'
 import { laneCursorName, prepareLaneCursors, writeLaneCursor } from '../../services/firehose/src/db/cursor.ts'
-import type { IndexEvent } from '../../services/firehose/src/ingest/events.ts'
+import type { IndexEvent, IndexedRecord } from '../../services/firehose/src/ingest/events.ts'
 import { expectedState } from './model.ts'
 import { diffStates, readIndexedState } from './state.ts'
 import { counterValues, laneCursors, storedCursor, testConfig, waitFor } from './helpers.ts'
@@ -51,53 +51,42 @@ function post(author: string, rkey: string, timeUs: number): JetstreamEventInput
 /** Events as the writer gets them, for driving applyPlan directly. */
 const SUBJECT = `at://${POSTER}/app.bsky.feed.post/3ksubjectaa2`
 
-function repostEvent(author: string, rkey: string, timeUs: number): IndexEvent {
-  const uri = `at://${author}/app.bsky.feed.repost/${rkey}`
+/** A create of `collection/rkey` by `author`: the columns every record row shares, plus the subject's. */
+function createEvent(
+  author: string,
+  collection: 'app.bsky.feed.repost' | 'app.bsky.graph.follow',
+  rkey: string,
+  timeUs: number,
+  subject: { subjectUri: string; subjectCid: string } | { subjectDid: string },
+): IndexEvent {
+  const uri = `at://${author}/${collection}/${rkey}`
+  const rev = `3m${rkey}`
+  const row = {
+    uri,
+    cid: CID,
+    authorDid: author,
+    createdAt: '2026-11-23T08:00:00.000Z',
+    timeUs,
+    rev,
+    ...subject,
+  }
   return {
     kind: 'write',
     timeUs,
     did: author,
     uri,
-    rev: `3m${rkey}`,
+    rev,
     op: 'create',
-    record: {
-      collection: 'app.bsky.feed.repost',
-      row: {
-        uri,
-        cid: CID,
-        authorDid: author,
-        subjectUri: SUBJECT,
-        subjectCid: CID,
-        createdAt: '2026-11-23T08:00:00.000Z',
-        timeUs,
-        rev: `3m${rkey}`,
-      },
-    },
+    record: { collection, row } as IndexedRecord,
   }
 }
 
+function repostEvent(author: string, rkey: string, timeUs: number): IndexEvent {
+  return createEvent(author, 'app.bsky.feed.repost', rkey, timeUs, { subjectUri: SUBJECT, subjectCid: CID })
+}
+
 function followEvent(author: string, subject: string, rkey: string, timeUs: number): IndexEvent {
-  const uri = `at://${author}/app.bsky.graph.follow/${rkey}`
-  return {
-    kind: 'write',
-    timeUs,
-    did: author,
-    uri,
-    rev: `3m${rkey}`,
-    op: 'create',
-    record: {
-      collection: 'app.bsky.graph.follow',
-      row: {
-        uri,
-        cid: CID,
-        authorDid: author,
-        subjectDid: subject,
-        createdAt: '2026-11-23T08:00:00.000Z',
-        timeUs,
-        rev: `3m${rkey}`,
-      },
-    },
-  }
+  return createEvent(author, 'app.bsky.graph.follow', rkey, timeUs, { subjectDid: subject })
 }
 
 async function timelineUris(db: Db, viewer: string): Promise<string[]> {
