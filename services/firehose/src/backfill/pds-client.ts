@@ -1,3 +1,5 @@
+import { BlockList, isIP } from 'node:net'
+
 /** Why a request for an account's repo did not give data. */
 export type FetchFailureKind =
   /** The account has no repo to fetch (deleted, deactivated, taken down, unknown DID): nothing to index. */
@@ -38,7 +40,12 @@ export interface ListedRecord {
 
 /** The few XRPC reads backfill makes of a PDS, over plain fetch so bodies can be streamed and capped. */
 export class PdsClient {
-  constructor(readonly serviceUrl: string) {}
+  /** Whether the repo CAR is asked for uncompressed (see `nearbyHost`). */
+  readonly plainCar: boolean
+
+  constructor(readonly serviceUrl: string) {
+    this.plainCar = nearbyHost(new URL(serviceUrl).hostname)
+  }
 
   async getLatestCommit(did: string, opts: RequestOptions): Promise<LatestCommit> {
     const body = await this.json('com.atproto.sync.getLatestCommit', { did }, opts)
@@ -58,7 +65,15 @@ export class PdsClient {
     const deadline = new WaitTimer(opts.timeoutMs)
     let res: Response
     try {
-      res = await this.request('com.atproto.sync.getRepo', { did }, { ...opts, deadline })
+      res = await this.request(
+        'com.atproto.sync.getRepo',
+        { did },
+        {
+          ...opts,
+          deadline,
+          headers: this.plainCar ? { 'accept-encoding': 'identity' } : undefined,
+        },
+      )
     } catch (err) {
       deadline.stop()
       throw err
@@ -104,7 +119,7 @@ export class PdsClient {
   private async request(
     nsid: string,
     params: Record<string, string>,
-    opts: RequestOptions & { deadline?: WaitTimer },
+    opts: RequestOptions & { deadline?: WaitTimer; headers?: Record<string, string> },
   ): Promise<Response> {
     const url = new URL(`/xrpc/${nsid}`, this.serviceUrl)
     for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v)
@@ -113,6 +128,7 @@ export class PdsClient {
       res = await fetch(url, {
         signal: AbortSignal.any([opts.signal, opts.deadline?.signal ?? AbortSignal.timeout(opts.timeoutMs)]),
         redirect: 'follow',
+        headers: opts.headers,
       })
     } catch (err) {
       if (opts.signal.aborted) throw err
@@ -136,6 +152,32 @@ export class PdsClient {
     const retryLater = res.status === 408 || res.status === 429 || (res.status >= 500 && res.status !== 501)
     throw new FetchFailure(retryLater ? 'transient' : 'invalid', text)
   }
+}
+
+/** Loopback and private-network ranges: a PDS there is on this machine or its local network. */
+const NEARBY = new BlockList()
+NEARBY.addSubnet('127.0.0.0', 8, 'ipv4')
+NEARBY.addSubnet('10.0.0.0', 8, 'ipv4')
+NEARBY.addSubnet('172.16.0.0', 12, 'ipv4')
+NEARBY.addSubnet('192.168.0.0', 16, 'ipv4')
+NEARBY.addSubnet('169.254.0.0', 16, 'ipv4')
+NEARBY.addAddress('::1', 'ipv6')
+NEARBY.addSubnet('fc00::', 7, 'ipv6')
+NEARBY.addSubnet('fe80::', 10, 'ipv6')
+
+/**
+ * Whether a PDS host is named as local: `localhost` or a loopback or private-network address. The reference PDS
+ * gzips repo CARs for a client that accepts it, which costs it about twice the CPU of building the CAR (a
+ * 10,000-record repo: ≈ 0.9 CPU-s gzipped against ≈ 0.3 plain, 2.8 MB plain against 0.8 MB gzipped) and costs
+ * the reader the inflating. Over the internet the bytes saved are worth it; from a PDS on the same machine or
+ * network they are not, so the CAR is asked for plain there. A host known only by a name is taken as remote.
+ */
+export function nearbyHost(hostname: string): boolean {
+  const host = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname
+  if (host === 'localhost' || host.endsWith('.localhost')) return true
+  const family = isIP(host)
+  if (family === 0) return false
+  return NEARBY.check(host, family === 4 ? 'ipv4' : 'ipv6')
 }
 
 /** Aborts its signal when a wait it times (from `start` to `stop`) lasts longer than `ms`. */
