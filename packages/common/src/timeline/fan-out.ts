@@ -29,8 +29,7 @@ export async function fanOutFeedItems(tx: DbTx, itemUris: string[]): Promise<voi
     join lateral (
       select lu.did as viewer_did from local_user lu where lu.did = fi.originator_did
       union
-      select f.author_did from follow f join local_user lu on lu.did = f.author_did
-      where f.subject_did = fi.originator_did
+      select lf.viewer_did from local_follow lf where lf.subject_did = fi.originator_did
     ) v on true
     where fi.uri = any(${itemUris}::text[])
     on conflict (viewer_did, uri) do nothing

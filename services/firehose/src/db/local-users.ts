@@ -19,24 +19,22 @@ export interface LocalScopeDids {
 export async function readLocalScope(db: Db): Promise<LocalScopeDids> {
   const [locals, followed] = await Promise.all([
     sql<{ did: string }>`select did from local_user`.execute(db),
-    sql<{ did: string }>`
-      select distinct f.subject_did as did from follow f join local_user lu on lu.did = f.author_did
-    `.execute(db),
+    sql<{ did: string }>`select distinct subject_did as did from local_follow`.execute(db),
   ])
   return { localUsers: locals.rows.map((r) => r.did), followed: followed.rows.map((r) => r.did) }
 }
 
 /**
  * Which of `dids` have a local user among their viewers: local users themselves, and accounts a local user follows.
- * Items by anyone else cannot reach a timeline, so they skip the per-item fan-out.
+ * Items by anyone else cannot reach a timeline, so they skip the per-item fan-out. One index probe per did in
+ * each table, however many followers the account has elsewhere.
  */
 export async function withLocalViewers(tx: DbTx, dids: string[]): Promise<Set<string>> {
   if (dids.length === 0) return new Set()
   const result = await sql<{ did: string }>`
     select did from local_user where did = any(${dids}::text[])
     union
-    select f.subject_did from follow f join local_user lu on lu.did = f.author_did
-    where f.subject_did = any(${dids}::text[])
+    select subject_did from local_follow where subject_did = any(${dids}::text[])
   `.execute(tx)
   return new Set(result.rows.map((r) => r.did))
 }

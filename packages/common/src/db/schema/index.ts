@@ -5,6 +5,7 @@ import type { CursorTable } from './cursor.ts'
 import type { FeedItemTable } from './feed-item.ts'
 import type { FollowTable } from './follow.ts'
 import type { LikeTable } from './like.ts'
+import type { LocalFollowTable } from './local-follow.ts'
 import type { LocalUserTable } from './local-user.ts'
 import type { PostTable } from './post.ts'
 import type { ProfileTable } from './profile.ts'
@@ -32,6 +33,7 @@ export interface DatabaseSchema {
   tombstone: TombstoneTable
   feedItem: FeedItemTable
   timelineItem: TimelineItemTable
+  localFollow: LocalFollowTable
   localUser: LocalUserTable
   cursor: CursorTable
   schedulerDraft: SchedulerDraftTable
@@ -53,6 +55,7 @@ export type {
   FeedItemTable,
   FollowTable,
   LikeTable,
+  LocalFollowTable,
   LocalUserTable,
   PostAggTable,
   PostTable,
