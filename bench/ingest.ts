@@ -11,7 +11,8 @@
 // "firehose starting" log line until the stored cursor equals the last event's time_us (every row and count
 // committed). A few local users follow busy accounts of the stream, so timeline fan-out runs as in production.
 // BENCH_FIREHOSE_NODE_OPTIONS sets NODE_OPTIONS for the firehose process alone (e.g. the heap cap the README
-// suggests for an ingest-only firehose); the other two processes are not affected.
+// suggests for an ingest-only firehose); the other two processes are not affected. BENCH_PG_STATS=1 loads
+// pg_stat_statements and prints Postgres's time per statement on stderr (a little slower than a plain run).
 //
 // Last stdout line: {"events":N,"eventsPerSec":X,"peakRssMb":Y,...}: peakRssMb is the TOTAL, the firehose
 // process's peak RSS plus the Postgres cluster's peak PSS (both also given alone), the figure the ≤ 300 MB target
@@ -23,8 +24,8 @@ import { createInterface } from 'node:readline'
 import { performance } from 'node:perf_hooks'
 import { sql } from 'kysely'
 import pg from 'pg'
-import { registerLocalUser } from '@sundial/common'
-import { createTestDatabase, freePort, startTestCluster } from '@sundial/devnet'
+import { createDatabase, registerLocalUser } from '@sundial/common'
+import { StatementStats, createTestDatabase, freePort, startTestCluster } from '@sundial/devnet'
 import { JetstreamServer, syntheticEvents } from '@sundial/jetstream-server'
 
 const EVENTS = intEnv('BENCH_EVENTS', 300_000)
@@ -32,6 +33,7 @@ const ACTORS = intEnv('BENCH_ACTORS', 20_000)
 const LOCAL_USERS = intEnv('BENCH_LOCAL_USERS', 20)
 const FOLLOWS_PER_LOCAL_USER = intEnv('BENCH_LOCAL_FOLLOWS', 200)
 const SEED = intEnv('BENCH_SEED', 1)
+const PG_STATS = process.env.BENCH_PG_STATS === '1'
 
 function intEnv(name: string, fallback: number): number {
   const raw = process.env[name]
@@ -151,7 +153,7 @@ function peakRssMb(pid: number): number {
 
 async function main(): Promise<void> {
   const port = await freePort()
-  const cluster = await startTestCluster(port)
+  const cluster = await startTestCluster(port, { statementStats: PG_STATS })
   const database = await createTestDatabase(cluster.adminUrl, 'bench_ingest')
   const child = spawn(
     process.execPath,
@@ -180,6 +182,8 @@ async function main(): Promise<void> {
       `.execute(database.db)
       await registerLocalUser(database.db, viewer)
     }
+    if (PG_STATS) await new StatementStats(database.db).reset()
+    // Closed during the run: an idle backend would add to the Postgres memory measured.
     await database.close()
 
     // The firehose as a user starts it. FIREHOSE_* settings from the environment apply (batch size, queue
@@ -258,6 +262,11 @@ async function main(): Promise<void> {
     await watch.end()
     if (pid) process.kill(pid, 'SIGTERM')
     await firehoseExit
+    if (PG_STATS) {
+      const after = createDatabase({ url: database.url })
+      await new StatementStats(after.db).report(log, `${served.events} events`)
+      await after.close()
+    }
     const frames = served.events + served.malformed
     const result = {
       events: frames,

