@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { setImmediate as yieldToIo } from 'node:timers/promises'
 import { cborDecode } from '@atproto/lex-cbor'
 import { isCid } from '@atproto/lex-data'
@@ -55,6 +55,16 @@ export async function readRepoCar(
   open: (root: Cid) => CarSink,
 ): Promise<Cid> {
   const chunks = source[Symbol.asyncIterator]()
+  try {
+    return await readSections(chunks, open)
+  } catch (err) {
+    // The rest of the download is not wanted.
+    await chunks.return?.()
+    throw err
+  }
+}
+
+async function readSections(chunks: AsyncIterator<Uint8Array>, open: (root: Cid) => CarSink): Promise<Cid> {
   let buf: Buffer = Buffer.alloc(0)
   let pos = 0
   let ended = false
@@ -106,7 +116,8 @@ export async function readRepoCar(
     if (cid[0] !== 1 || (cid[1] !== DAG_CBOR && cid[1] !== RAW) || cid[2] !== 0x12 || cid[3] !== 0x20) {
       throw invalid('unsupported CID')
     }
-    if (!createHash('sha256').update(bytes).digest().equals(cid.subarray(4))) {
+    // One-shot hashing: no Hash object per block (repo blocks are small, so that object was most of the cost).
+    if (!hash('sha256', bytes, 'buffer').equals(cid.subarray(4))) {
       throw invalid('a block does not match its CID')
     }
     const held = sink.block(cid, bytes)

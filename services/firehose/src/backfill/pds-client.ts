@@ -1,4 +1,10 @@
+import http from 'node:http'
+import type { IncomingMessage } from 'node:http'
+import https from 'node:https'
 import { BlockList, isIP } from 'node:net'
+import { pipeline } from 'node:stream'
+import type { Readable } from 'node:stream'
+import { createGunzip } from 'node:zlib'
 
 /** Why a request for an account's repo did not give data. */
 export type FetchFailureKind =
@@ -60,31 +66,53 @@ export class PdsClient {
    * `invalid` FetchFailure past `maxBytes` (read the repo page by page instead), `transient` if the connection drops
    * or the PDS sends nothing for `timeoutMs` while it is waited for. Time the reader spends between two chunks
    * (writing what it read) does not count: a large repo is read only as fast as it is written.
+   *
+   * Read with node:http rather than fetch: its body is a plain stream of Buffers, where fetch's web stream cost the
+   * reader about as much per chunk as checking and decoding the blocks in it.
    */
   async getRepo(did: string, maxBytes: number, opts: RequestOptions): Promise<AsyncIterable<Uint8Array>> {
+    const nsid = 'com.atproto.sync.getRepo'
     const deadline = new WaitTimer(opts.timeoutMs)
-    let res: Response
+    const signal = AbortSignal.any([opts.signal, deadline.signal])
+    let res: IncomingMessage
     try {
-      res = await this.request(
-        'com.atproto.sync.getRepo',
-        { did },
-        {
-          ...opts,
-          deadline,
-          headers: this.plainCar ? { 'accept-encoding': 'identity' } : undefined,
-        },
+      res = await httpGet(
+        this.url(nsid, { did }),
+        { 'accept-encoding': this.plainCar ? 'identity' : 'gzip' },
+        signal,
       )
     } catch (err) {
       deadline.stop()
-      throw err
+      if (opts.signal.aborted) throw err
+      throw new FetchFailure('transient', `${nsid}: ${message(err)}`)
     }
-    const declared = Number(res.headers.get('content-length') ?? NaN)
-    if (declared > maxBytes || !res.body) {
+    const status = res.statusCode ?? 0
+    if (status < 200 || status >= 300) {
+      let text = ''
+      try {
+        text = await readText(res, 64 * 1024)
+      } catch {
+        // The status says enough.
+      } finally {
+        deadline.stop()
+      }
+      throw statusFailure(nsid, status, text)
+    }
+    const declared = Number(res.headers['content-length'] ?? NaN)
+    const encoding = res.headers['content-encoding'] ?? 'identity'
+    if (declared > maxBytes || (encoding !== 'identity' && encoding !== 'gzip')) {
       deadline.stop()
-      await res.body?.cancel()
-      throw new FetchFailure('invalid', `repo CAR of ${declared} bytes exceeds ${maxBytes}`)
+      res.destroy()
+      throw new FetchFailure(
+        'invalid',
+        declared > maxBytes
+          ? `repo CAR of ${declared} bytes exceeds ${maxBytes}`
+          : `repo CAR in an encoding not asked for: ${encoding}`,
+      )
     }
-    return capped(res.body as unknown as AsyncIterable<Uint8Array>, maxBytes, deadline)
+    // A failure of either stream destroys the last one with that error, which its reader then sees.
+    const body: Readable = encoding === 'gzip' ? pipeline(res, createGunzip(), () => {}) : res
+    return capped(body, maxBytes, deadline)
   }
 
   async listRecords(
@@ -119,39 +147,94 @@ export class PdsClient {
   private async request(
     nsid: string,
     params: Record<string, string>,
-    opts: RequestOptions & { deadline?: WaitTimer; headers?: Record<string, string> },
+    opts: RequestOptions,
   ): Promise<Response> {
-    const url = new URL(`/xrpc/${nsid}`, this.serviceUrl)
-    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v)
     let res: Response
     try {
-      res = await fetch(url, {
-        signal: AbortSignal.any([opts.signal, opts.deadline?.signal ?? AbortSignal.timeout(opts.timeoutMs)]),
+      res = await fetch(this.url(nsid, params), {
+        signal: AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]),
         redirect: 'follow',
-        headers: opts.headers,
       })
     } catch (err) {
       if (opts.signal.aborted) throw err
       throw new FetchFailure('transient', `${nsid}: ${message(err)}`)
     }
     if (res.ok) return res
-    let error = ''
-    let detail = ''
+    let text = ''
     try {
-      const body = (await res.json()) as { error?: unknown; message?: unknown }
-      error = typeof body.error === 'string' ? body.error : ''
-      detail = typeof body.message === 'string' ? body.message : ''
+      text = await res.text()
     } catch {
-      // Not an XRPC error body; the status says enough.
+      // The status says enough.
     }
-    const text = `${nsid}: ${res.status} ${error} ${detail}`.trim()
-    if (UNAVAILABLE.has(error)) throw new FetchFailure('unavailable', text)
-    if (res.status === 400 && /could not find repo|repo not found/i.test(detail)) {
-      throw new FetchFailure('unavailable', text)
-    }
-    const retryLater = res.status === 408 || res.status === 429 || (res.status >= 500 && res.status !== 501)
-    throw new FetchFailure(retryLater ? 'transient' : 'invalid', text)
+    throw statusFailure(nsid, res.status, text)
   }
+
+  private url(nsid: string, params: Record<string, string>): URL {
+    const url = new URL(`/xrpc/${nsid}`, this.serviceUrl)
+    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v)
+    return url
+  }
+}
+
+/** What an XRPC error answer means for the job: gone, try later, or try another way. */
+function statusFailure(nsid: string, status: number, text: string): FetchFailure {
+  let error = ''
+  let detail = ''
+  try {
+    const body = JSON.parse(text) as { error?: unknown; message?: unknown }
+    error = typeof body.error === 'string' ? body.error : ''
+    detail = typeof body.message === 'string' ? body.message : ''
+  } catch {
+    // Not an XRPC error body; the status says enough.
+  }
+  const summary = `${nsid}: ${status} ${error} ${detail}`.trim()
+  if (UNAVAILABLE.has(error)) return new FetchFailure('unavailable', summary)
+  if (status === 400 && /could not find repo|repo not found/i.test(detail)) {
+    return new FetchFailure('unavailable', summary)
+  }
+  const retryLater = status === 408 || status === 429 || (status >= 500 && status !== 501)
+  return new FetchFailure(retryLater ? 'transient' : 'invalid', summary)
+}
+
+const MAX_REDIRECTS = 5
+
+/** A GET over node:http(s), following redirects; resolves with the response once its head is in. */
+async function httpGet(
+  url: URL,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+): Promise<IncomingMessage> {
+  for (let redirects = 0; ; redirects++) {
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const get = url.protocol === 'https:' ? https.get : url.protocol === 'http:' ? http.get : undefined
+      if (!get) {
+        reject(new Error(`unsupported protocol ${url.protocol}`))
+        return
+      }
+      get(url, { headers, signal }, resolve).on('error', reject)
+    })
+    const status = res.statusCode ?? 0
+    const location = res.headers.location
+    if (![301, 302, 303, 307, 308].includes(status) || !location) return res
+    res.resume()
+    if (redirects >= MAX_REDIRECTS) throw new Error('too many redirects')
+    url = new URL(location, url)
+  }
+}
+
+/** A (small) body as text, up to `max` bytes. */
+async function readText(body: Readable, max: number): Promise<string> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    chunks.push(chunk)
+    size += chunk.length
+    if (size > max) {
+      body.destroy()
+      break
+    }
+  }
+  return Buffer.concat(chunks).toString('utf8')
 }
 
 /** Loopback and private-network ranges: a PDS there is on this machine or its local network. */
@@ -212,6 +295,7 @@ async function* capped(
   deadline: WaitTimer,
 ): AsyncIterable<Uint8Array> {
   let total = 0
+  let finished = false
   const chunks = body[Symbol.asyncIterator]()
   try {
     for (;;) {
@@ -220,21 +304,24 @@ async function* capped(
       try {
         next = await chunks.next()
       } catch (err) {
+        finished = true
         throw new FetchFailure('transient', `getRepo body: ${message(err)}`)
       } finally {
         deadline.stop()
       }
-      if (next.done) return
-      total += next.value.byteLength
-      if (total > maxBytes) {
-        await chunks.return?.()
-        throw new FetchFailure('invalid', `repo CAR exceeds ${maxBytes} bytes`)
+      if (next.done) {
+        finished = true
+        return
       }
+      total += next.value.byteLength
+      if (total > maxBytes) throw new FetchFailure('invalid', `repo CAR exceeds ${maxBytes} bytes`)
       yield next.value
       deadline.start()
     }
   } finally {
     deadline.stop()
+    // Given up before the end (too large, or the reader stopped): the connection is closed, not left waiting.
+    if (!finished) await chunks.return?.()
   }
 }
 
