@@ -1,4 +1,5 @@
-// Backfill throughput: accounts' whole repos fetched from a local PDS (com.atproto.sync.getRepo, verified CAR),
+// Backfill throughput: accounts' whole repos fetched from a local PDS (com.atproto.sync.getRepo, verified CAR; asked
+// for uncompressed, as the backfill does for any PDS on a loopback or private address, see pds-client.ts),
 // written through the firehose's write path into a fresh Postgres, with a local user following every account so
 // timeline fan-out runs as in production. Two runs: one account of 10,000 records alone, then 100 accounts of
 // 1,000 records queued at once.
