@@ -32,16 +32,13 @@ import { AtpAgent } from '@atproto/api'
 import { sql } from 'kysely'
 import {
   createBus,
-  createDatabase,
   createLogger,
   createMetricsRegistry,
   enqueueBackfills,
   registerLocalUser,
-  startEmbeddedPostgres,
 } from '@sundial/common'
 import type { Db } from '@sundial/common'
-import { createTestDatabase, freePort, startTestCluster } from '@sundial/devnet'
-import type { TestCluster } from '@sundial/devnet'
+import { StatementStats, createTestDatabase, freePort, startTestCluster } from '@sundial/devnet'
 import { Backfill, readBackfillConfig } from '@sundial/firehose'
 
 const BIG = intEnv('BENCH_BIG', 10_000)
@@ -335,60 +332,6 @@ function cpuSince(before: CpuSplit, after: CpuSplit): CpuSplit {
   }
 }
 
-/**
- * The run's Postgres cluster; for BENCH_PG_STATS with pg_stat_statements preloaded, which takes a restart once
- * the setting is made.
- */
-async function startCluster(port: number): Promise<TestCluster> {
-  if (!PG_STATS) return startTestCluster(port)
-  const dir = await mkdtemp(path.join(existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'sundial-pg-'))
-  const dataDir = path.join(dir, 'cluster')
-  const first = await startEmbeddedPostgres({ dataDir, port, database: 'postgres' })
-  const admin = createDatabase({ url: first.url })
-  await sql`alter system set shared_preload_libraries = 'pg_stat_statements'`.execute(admin.db)
-  await admin.close()
-  await first.stop()
-  const running = await startEmbeddedPostgres({ dataDir, port, database: 'postgres' })
-  return {
-    adminUrl: running.url,
-    async stop() {
-      await running.stop()
-      await rm(dir, { recursive: true, force: true })
-    },
-  }
-}
-
-/** Postgres's execution time per statement over a run (pg_stat_statements), printed on stderr. */
-class StatementStats {
-  private constructor(private db: Db) {}
-
-  static async create(db: Db): Promise<StatementStats> {
-    await sql`create extension if not exists pg_stat_statements`.execute(db)
-    const stats = new StatementStats(db)
-    await stats.reset()
-    return stats
-  }
-
-  async reset(): Promise<void> {
-    await sql`select pg_stat_statements_reset()`.execute(this.db)
-  }
-
-  async report(label: string): Promise<void> {
-    const { rows } = await sql<{ query: string; calls: string; ms: string; rows: string }>`
-      select left(regexp_replace(query, '\\s+', ' ', 'g'), 150) as query, calls,
-        round(total_exec_time::numeric) as ms, rows
-      from pg_stat_statements
-      where dbid = (select oid from pg_database where datname = current_database())
-      order by total_exec_time desc limit 20
-    `.execute(this.db)
-    const total = rows.reduce((n, r) => n + Number(r.ms), 0)
-    log(`Postgres execution time by statement, ${label} (top 20: ${total} ms)`)
-    for (const r of rows)
-      log(`  ${r.ms.padStart(7)} ms ${r.calls.padStart(6)} calls ${r.rows.padStart(8)} rows  ${r.query}`)
-    await this.reset()
-  }
-}
-
 async function startNetworkProcess(): Promise<{ served: Served; pid: number; stop(): Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve'], {
     env: process.env,
@@ -413,7 +356,7 @@ async function startNetworkProcess(): Promise<{ served: Served; pid: number; sto
 async function main() {
   const network = await startNetworkProcess()
   const pgPort = await freePort()
-  const cluster = await startCluster(pgPort)
+  const cluster = await startTestCluster(pgPort, { statementStats: PG_STATS })
   const database = await createTestDatabase(cluster.adminUrl, 'bench_backfill')
   let backfill: Backfill | undefined
   try {
@@ -450,7 +393,8 @@ async function main() {
       peakHeap = Math.max(peakHeap, heapUsed)
     }, 50)
 
-    const pgStats = PG_STATS ? await StatementStats.create(db) : undefined
+    const pgStats = PG_STATS ? new StatementStats(db) : undefined
+    await pgStats?.reset()
     const cpu0 = cpuNow(network.pid, pgPort)
     let started = performance.now()
     await enqueueBackfills(db, [big], 'manual')
@@ -459,7 +403,7 @@ async function main() {
     const bigRecords = await verifyRows(db, [big], BIG)
     if (bigJobRecords !== bigRecords)
       throw new Error(`the job counted ${bigJobRecords} records, not ${bigRecords}`)
-    await pgStats?.report('one account')
+    await pgStats?.report(log, 'one account')
     log(
       `one account: ${bigRecords} records in ${bigSeconds.toFixed(2)} s = ${Math.round(bigRecords / bigSeconds)} records/s`,
     )
@@ -476,7 +420,7 @@ async function main() {
     if (smallJobRecords !== smallRecords) {
       throw new Error(`the jobs counted ${smallJobRecords} records, not ${smallRecords}`)
     }
-    await pgStats?.report('many accounts')
+    await pgStats?.report(log, 'many accounts')
     log(
       `${small.length} accounts at once: ${smallRecords} records in ${smallSeconds.toFixed(2)} s = ` +
         `${Math.round(smallRecords / smallSeconds)} records/s`,

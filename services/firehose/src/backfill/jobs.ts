@@ -178,7 +178,7 @@ export async function countFinishedJobs(db: Db): Promise<{ done: number; failed:
 const TIMELINE_ACCOUNTS = sql<{ did: string }>`
   select did from local_user
   union
-  select f.subject_did from follow f join local_user lu on lu.did = f.author_did
+  select subject_did from local_follow
 `
 
 export async function localTimelineAccounts(db: Db): Promise<string[]> {
@@ -193,8 +193,8 @@ export async function accountsNeverQueued(db: Db): Promise<{ users: string[]; fo
       select lu.did from local_user lu where not exists (select 1 from backfill_job j where j.did = lu.did)
     `.execute(db),
     sql<{ did: string }>`
-      select distinct f.subject_did as did from follow f join local_user lu on lu.did = f.author_did
-      where not exists (select 1 from backfill_job j where j.did = f.subject_did)
+      select distinct lf.subject_did as did from local_follow lf
+      where not exists (select 1 from backfill_job j where j.did = lf.subject_did)
     `.execute(db),
   ])
   return { users: users.rows.map((r) => r.did), followed: followed.rows.map((r) => r.did) }
