@@ -37,6 +37,7 @@ import {
   enqueueBackfills,
   registerLocalUser,
 } from '@sundial/common'
+import { hashedIn } from '@sundial/common'
 import type { Db } from '@sundial/common'
 import { StatementStats, createTestDatabase, freePort, startTestCluster } from '@sundial/devnet'
 import { Backfill, readBackfillConfig } from '@sundial/firehose'
@@ -159,7 +160,7 @@ async function countRows(db: Db, dids: string[]): Promise<RowCounts> {
     select
       (select count(*) from post where author_did = any(${dids}::text[])) as posts,
       (select count(*) from repost where author_did = any(${dids}::text[])) as reposts,
-      (select count(*) from "like" where author_did = any(${dids}::text[])) as likes,
+      (select count(*) from "like" where ${hashedIn('author_did', dids)}) as likes,
       (select count(*) from follow where author_did = any(${dids}::text[])) as follows,
       (select count(*) from profile where did = any(${dids}::text[])) as profiles
   `.execute(db)

@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { hashedEquals, hashedIn } from '@sundial/common'
 import type { Db } from '@sundial/common'
 import { parseBasicActorsJson } from './actors.ts'
 import type { ActorRow } from './actors.ts'
@@ -85,7 +86,8 @@ export function postHydrationTail(opts: GetPostsOptions) {
       from post_agg a where a.uri = any((select uris from post_uris)::text[])
     ), vlike as (
       select distinct on (l.subject_uri) l.subject_uri, l.uri
-      from "like" l where l.author_did = ${viewer} and l.subject_uri = any((select uris from post_uris)::text[])
+      from "like" l
+      where ${hashedEquals('l.author_did', viewer)} and ${hashedIn('l.subject_uri', sql`(select uris from post_uris)::text[]`)}
     ), vrepost as (
       select distinct on (r.subject_uri) r.subject_uri, r.uri
       from repost r where r.author_did = ${viewer} and r.subject_uri = any((select uris from post_uris)::text[])
@@ -248,6 +250,6 @@ export async function getLikesBySubject(
   const qb = db
     .selectFrom('like as l')
     .select(['l.uri', 'l.authorDid', 'l.createdAt', 'l.indexedAt', 'l.createdAt as time', 'l.cid'])
-    .where('l.subjectUri', '=', subjectUri)
+    .where(hashedEquals('l.subject_uri', subjectUri))
   return paginateDesc(qb, { time: 'l.createdAt', cid: 'l.cid' }, key, limit).execute()
 }

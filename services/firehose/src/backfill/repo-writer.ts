@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { hashedEquals } from '@sundial/common'
 import type { Db, DbTx } from '@sundial/common'
 import { planBatch } from '../batch/plan.ts'
 import { applyPlan, classifyError } from '../batch/writer.ts'
@@ -345,7 +346,7 @@ async function accountsWithRows(tx: DbTx, dids: string[]): Promise<Set<string>> 
     select d.did from unnest(${dids}::text[]) as d(did)
     where exists (select 1 from post where author_did = d.did)
       or exists (select 1 from repost where author_did = d.did)
-      or exists (select 1 from "like" where author_did = d.did)
+      or exists (select 1 from "like" where ${hashedEquals('author_did', sql`d.did`)})
       or exists (select 1 from follow where author_did = d.did)
       or exists (select 1 from profile where did = d.did)
   `.execute(tx)
@@ -417,7 +418,7 @@ async function removeMissing(
     union all
     select uri, 'app.bsky.feed.repost' from repost where author_did = ${did} and (rev is null or rev < ${rev})
     union all
-    select uri, 'app.bsky.feed.like' from "like" where author_did = ${did} and (rev is null or rev < ${rev})
+    select uri, 'app.bsky.feed.like' from "like" where ${hashedEquals('author_did', did)} and (rev is null or rev < ${rev})
     union all
     select uri, 'app.bsky.graph.follow' from follow where author_did = ${did} and (rev is null or rev < ${rev})
     union all

@@ -1,0 +1,34 @@
+import type { Kysely } from 'kysely'
+import { sql } from 'kysely'
+
+// Frozen: never edit after it lands; add a new migration instead.
+//
+// Likes are most of the network's writes, and each one is an insert into all three of the like table's indexes.
+// The two secondary indexes keyed on whole at-uris and DIDs (40-90 bytes a key) are replaced by ones keyed on
+// 64-bit hashes of them (hashtextextended, stable across Postgres versions and platforms): entries a third the
+// size, integer comparisons instead of byte-string ones. Measured inserting 160,000 likes in batches of 850:
+// ≈ 50-57 µs a like before, ≈ 39-43 µs after, and a third less WAL. A hash can collide, so every query through
+// these indexes also compares the real column (`likeKey` in @sundial/common writes both conditions).
+//
+// On a large existing table this builds two indexes; `create index concurrently` cannot run inside the migration's
+// transaction, so an operator with a very large like table may create them by hand first (same names, `if not
+// exists` below skips them).
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await sql`
+    create index if not exists like_subject_key_idx
+      on "like" (hashtextextended(subject_uri, 0), created_at desc, cid desc);
+    create index if not exists like_author_subject_key_idx
+      on "like" (hashtextextended(author_did, 0), hashtextextended(subject_uri, 0));
+    drop index if exists like_subject_idx;
+    drop index if exists like_author_subject_idx;
+  `.execute(db)
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`
+    create index if not exists like_subject_idx on "like" (subject_uri, created_at desc, cid desc);
+    create index if not exists like_author_subject_idx on "like" (author_did, subject_uri);
+    drop index if exists like_author_subject_key_idx;
+    drop index if exists like_subject_key_idx;
+  `.execute(db)
+}
