@@ -10,13 +10,16 @@ import { sql } from 'kysely'
 // ≈ 50-57 µs a like before, ≈ 39-43 µs after, and a third less WAL. A hash can collide, so every query through
 // these indexes also compares the real column (`likeKey` in @sundial/common writes both conditions).
 //
+// getLikes pages in the reference AppView's order, newest sort time first (the earlier of createdAt and the time
+// the like was indexed), so the subject index now orders by that instead of createdAt.
+//
 // On a large existing table this builds two indexes; `create index concurrently` cannot run inside the migration's
 // transaction, so an operator with a very large like table may create them by hand first (same names, `if not
 // exists` below skips them).
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     create index if not exists like_subject_key_idx
-      on "like" (hashtextextended(subject_uri, 0), created_at desc, cid desc);
+      on "like" (hashtextextended(subject_uri, 0), least(created_at, indexed_at) desc, cid desc);
     create index if not exists like_author_subject_key_idx
       on "like" (hashtextextended(author_did, 0), hashtextextended(subject_uri, 0));
     drop index if exists like_subject_idx;

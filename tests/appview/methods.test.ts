@@ -86,6 +86,12 @@ beforeAll(async () => {
   refs.aliceLikesBob = await seed.like(alice.did, refs.bobImage, { createdAt: minute(21) })
   refs.carolLikesBob = await seed.like(carol.did, refs.bobImage, { createdAt: minute(22) })
   refs.aliceRepostsCarol = await seed.repost(alice.did, refs.carolLink, { createdAt: minute(23) })
+  // A like dated in the future sorts at the time it was seen (minute 24), below carol's of minute 25.
+  refs.aliceLikesFuture = await seed.like(alice.did, refs.carolFuture, {
+    createdAt: new Date(Date.UTC(2031, 0, 1)),
+    indexedAt: minute(24),
+  })
+  refs.carolLikesFuture = await seed.like(carol.did, refs.carolFuture, { createdAt: minute(25) })
   asAlice = h.client(alice)
   anon = h.client()
 })
@@ -349,6 +355,12 @@ describe('app.bsky.feed.getRepostedBy / getLikes', () => {
     expect([...first.data.likes, ...second.data.likes].map((l) => l.actor.did)).toEqual([
       carol.did,
       alice.did,
+    ])
+    // As the reference AppView: by sort time (the earlier of createdAt and indexedAt), which indexedAt shows.
+    const future = await anon.app.bsky.feed.getLikes({ uri: refs.carolFuture.uri })
+    expect(future.data.likes.map((l) => [l.actor.did, l.createdAt, l.indexedAt])).toEqual([
+      [carol.did, minute(25).toISOString(), minute(25).toISOString()],
+      [alice.did, '2031-01-01T00:00:00.000Z', minute(24).toISOString()],
     ])
     const none = await anon.app.bsky.feed.getLikes({ uri: refs.bobDeleted.uri })
     expect(none.data.likes).toEqual([])

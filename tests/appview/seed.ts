@@ -209,7 +209,7 @@ export class Seeder {
     return { uri, cid }
   }
 
-  async like(did: string, subject: Ref, opts: { createdAt?: Date } = {}): Promise<Ref> {
+  async like(did: string, subject: Ref, opts: { createdAt?: Date; indexedAt?: Date } = {}): Promise<Ref> {
     const createdAt = opts.createdAt ?? new Date()
     const rkey = nextRkey()
     const uri = `at://${did}/app.bsky.feed.like/${rkey}`
@@ -224,6 +224,7 @@ export class Seeder {
           subjectUri: subject.uri,
           subjectCid: subject.cid,
           createdAt,
+          indexedAt: opts.indexedAt,
           rev: null,
         })
         .execute()

@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import type { SelectQueryBuilder } from 'kysely'
+import type { RawBuilder, SelectQueryBuilder } from 'kysely'
 
 /** Where the next page starts: the last row's sort time and cid (or another unique tie-breaker). */
 export interface TimeCidKey {
@@ -34,8 +34,8 @@ export function decodeTimeCid(cursor: string | undefined): CursorResult {
 }
 
 export interface KeysetColumns {
-  /** Column reference holding the sort time, e.g. `ti.sortAt`. */
-  time: string
+  /** Column reference holding the sort time, e.g. `ti.sortAt`, or the expression an index orders by. */
+  time: string | RawBuilder<Date>
   /** Column reference holding the tie-breaker, e.g. `ti.cid`. */
   cid: string
 }
@@ -50,7 +50,7 @@ export function paginateDesc<DB, TB extends keyof DB, O>(
   key: TimeCidKey | undefined,
   limit: number,
 ): SelectQueryBuilder<DB, TB, O> {
-  const time = sql.ref(columns.time)
+  const time = typeof columns.time === 'string' ? sql.ref(columns.time) : columns.time
   const cid = sql.ref(columns.cid)
   let page = qb.orderBy(time, 'desc').orderBy(cid, 'desc').limit(limit)
   if (key) {

@@ -240,16 +240,21 @@ export async function getRepostsBySubject(
   return paginateDesc(qb, { time: 'r.sortAt', cid: 'r.cid' }, key, limit).execute()
 }
 
-/** Likes of a post, newest first by the like's createdAt (the like index's order). */
+const LIKE_SORT_AT = sql<Date>`least(l.created_at, l.indexed_at)`
+
+/**
+ * Likes of a post, newest first by sort time, as the reference AppView: the earlier of the record's createdAt
+ * and when it was indexed, so a like dated in the future cannot sit on top (the like subject index's order).
+ */
 export async function getLikesBySubject(
   db: Db,
   subjectUri: string,
   key: TimeCidKey | undefined,
   limit: number,
-): Promise<{ uri: string; authorDid: string; createdAt: Date; indexedAt: Date; time: Date; cid: string }[]> {
+): Promise<{ uri: string; authorDid: string; createdAt: Date; time: Date; cid: string }[]> {
   const qb = db
     .selectFrom('like as l')
-    .select(['l.uri', 'l.authorDid', 'l.createdAt', 'l.indexedAt', 'l.createdAt as time', 'l.cid'])
+    .select(['l.uri', 'l.authorDid', 'l.createdAt', LIKE_SORT_AT.as('time'), 'l.cid'])
     .where(hashedEquals('l.subject_uri', subjectUri))
-  return paginateDesc(qb, { time: 'l.createdAt', cid: 'l.cid' }, key, limit).execute()
+  return paginateDesc(qb, { time: LIKE_SORT_AT, cid: 'l.cid' }, key, limit).execute()
 }

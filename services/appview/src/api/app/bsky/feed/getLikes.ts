@@ -25,8 +25,8 @@ export default function (server: Server, ctx: AppContext) {
         const likes = rows.flatMap((row) => {
           const actor = ctx.views.profile(row.authorDid, state)
           if (!actor) return []
-          const indexedAt = row.indexedAt < row.createdAt ? row.indexedAt : row.createdAt
-          return [{ actor, createdAt: row.createdAt.toISOString(), indexedAt: indexedAt.toISOString() }]
+          // As the reference AppView: the like's sort time (the earlier of createdAt and when it was indexed).
+          return [{ actor, createdAt: row.createdAt.toISOString(), indexedAt: row.time.toISOString() }]
         })
         return json({ uri: params.uri, cid: params.cid, likes, cursor: pageCursor(rows, limit, (r) => r) })
       },
