@@ -159,7 +159,7 @@ async function countRows(db: Db, dids: string[]): Promise<RowCounts> {
   const { rows } = await sql<Record<keyof RowCounts, string>>`
     select
       (select count(*) from post where author_did = any(${dids}::text[])) as posts,
-      (select count(*) from repost where author_did = any(${dids}::text[])) as reposts,
+      (select count(*) from repost where ${hashedIn('author_did', dids)}) as reposts,
       (select count(*) from "like" where ${hashedIn('author_did', dids)}) as likes,
       (select count(*) from follow where author_did = any(${dids}::text[])) as follows,
       (select count(*) from profile where did = any(${dids}::text[])) as profiles

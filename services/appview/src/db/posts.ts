@@ -90,7 +90,8 @@ export function postHydrationTail(opts: GetPostsOptions) {
       where ${hashedEquals('l.author_did', viewer)} and ${hashedIn('l.subject_uri', sql`(select uris from post_uris)::text[]`)}
     ), vrepost as (
       select distinct on (r.subject_uri) r.subject_uri, r.uri
-      from repost r where r.author_did = ${viewer} and r.subject_uri = any((select uris from post_uris)::text[])
+      from repost r
+      where ${hashedEquals('r.author_did', viewer)} and ${hashedIn('r.subject_uri', sql`(select uris from post_uris)::text[]`)}
     ), accounts as (
       select array_agg(distinct d.did) as dids from (
         select author_did as did from posts
@@ -236,7 +237,7 @@ export async function getRepostsBySubject(
   const qb = db
     .selectFrom('repost as r')
     .select(['r.uri', 'r.authorDid', 'r.sortAt as time', 'r.cid'])
-    .where('r.subjectUri', '=', subjectUri)
+    .where(hashedEquals('r.subject_uri', subjectUri))
   return paginateDesc(qb, { time: 'r.sortAt', cid: 'r.cid' }, key, limit).execute()
 }
 

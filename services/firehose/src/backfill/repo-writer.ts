@@ -345,7 +345,7 @@ async function accountsWithRows(tx: DbTx, dids: string[]): Promise<Set<string>> 
   const { rows } = await sql<{ did: string }>`
     select d.did from unnest(${dids}::text[]) as d(did)
     where exists (select 1 from post where author_did = d.did)
-      or exists (select 1 from repost where author_did = d.did)
+      or exists (select 1 from repost where ${hashedEquals('author_did', sql`d.did`)})
       or exists (select 1 from "like" where ${hashedEquals('author_did', sql`d.did`)})
       or exists (select 1 from follow where author_did = d.did)
       or exists (select 1 from profile where did = d.did)
@@ -416,7 +416,7 @@ async function removeMissing(
   const { rows } = await sql<{ uri: string; collection: Collection }>`
     select uri, 'app.bsky.feed.post' as collection from post where author_did = ${did} and (rev is null or rev < ${rev})
     union all
-    select uri, 'app.bsky.feed.repost' from repost where author_did = ${did} and (rev is null or rev < ${rev})
+    select uri, 'app.bsky.feed.repost' from repost where ${hashedEquals('author_did', did)} and (rev is null or rev < ${rev})
     union all
     select uri, 'app.bsky.feed.like' from "like" where ${hashedEquals('author_did', did)} and (rev is null or rev < ${rev})
     union all
