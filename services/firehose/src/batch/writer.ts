@@ -9,6 +9,7 @@ import {
 } from '@sundial/common'
 import type { Db, DbTx } from '@sundial/common'
 import { addActorAggDeltas, addPostAggDeltas } from '../db/aggregates.ts'
+import { arrayLiteral } from '../db/rows.ts'
 import { ensureActors, setAccountStatus, setHandles } from '../db/actors.ts'
 import { writeCursor, writeLaneCursor } from '../db/cursor.ts'
 import type { LaneCursor } from '../db/cursor.ts'
@@ -168,12 +169,13 @@ async function lockWriters(tx: DbTx, plan: WritePlan, live: boolean): Promise<bo
   const followAuthors = new Set<string>()
   for (const w of plan.follows.write) followAuthors.add(w.row.authorDid)
   for (const uri of plan.follows.remove) followAuthors.add(didOfUri(uri))
+  const authors = arrayLiteral([...followAuthors])
   const { rows } = await sql<{ exclusive: boolean }>`
     select x.exclusive,
       case when x.exclusive then pg_advisory_xact_lock(${WRITERS_LOCK_KEY})
         else pg_advisory_xact_lock_shared(${WRITERS_LOCK_KEY}) end
       ${live ? sql`, set_config('synchronous_commit', 'off', true)` : sql``}
-    from (select exists (select 1 from local_user where did = any(${[...followAuthors]}::text[])) as exclusive) x
+    from (select exists (select 1 from local_user where did = any(${authors}::text[])) as exclusive) x
   `.execute(tx)
   return rows[0].exclusive
 }

@@ -1,14 +1,14 @@
 import { sql } from 'kysely'
 import type { DbTx } from '@sundial/common'
 import type { AccountRow, IdentityRow } from '../indexers/actor.ts'
-import { jsonRows } from './rows.ts'
+import { arrayLiteral, jsonRows } from './rows.ts'
 
 /** Makes sure every author seen has an actor row (handle and status arrive with identity/account events). */
 export async function ensureActors(tx: DbTx, dids: string[]): Promise<void> {
   if (dids.length === 0) return
   await sql`
     insert into actor (did)
-    select did from unnest(${dids}::text[]) as x(did) order by did
+    select did from unnest(${arrayLiteral(dids)}::text[]) as x(did) order by did
     on conflict (did) do nothing
   `.execute(tx)
 }

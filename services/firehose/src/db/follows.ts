@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { DbTx } from '@sundial/common'
 import type { FollowCounted, FollowRow } from '../indexers/follow.ts'
-import { INDEXED_AT, column } from './rows.ts'
+import { INDEXED_AT, arrayLiteral, column } from './rows.ts'
 
 export async function insertFollows(tx: DbTx, rows: FollowRow[]): Promise<FollowCounted[]> {
   if (rows.length === 0) return []
@@ -22,7 +22,7 @@ export async function insertFollows(tx: DbTx, rows: FollowRow[]): Promise<Follow
 export async function deleteFollows(tx: DbTx, uris: string[]): Promise<FollowCounted[]> {
   if (uris.length === 0) return []
   const result = await sql<FollowCounted>`
-    delete from follow where uri = any(${uris}::text[]) returning author_did, subject_did
+    delete from follow where uri = any(${arrayLiteral(uris)}::text[]) returning author_did, subject_did
   `.execute(tx)
   return result.rows
 }

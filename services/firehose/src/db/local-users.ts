@@ -1,11 +1,12 @@
 import { sql } from 'kysely'
 import type { Db, DbTx } from '@sundial/common'
+import { arrayLiteral } from './rows.ts'
 
 /** Which of `dids` are local users (inside the batch transaction, after the fan-out lock). */
 export async function localUsersAmong(tx: DbTx, dids: string[]): Promise<Set<string>> {
   if (dids.length === 0) return new Set()
   const result = await sql<{ did: string }>`
-    select did from local_user where did = any(${dids}::text[])
+    select did from local_user where did = any(${arrayLiteral(dids)}::text[])
   `.execute(tx)
   return new Set(result.rows.map((r) => r.did))
 }
@@ -31,10 +32,11 @@ export async function readLocalScope(db: Db): Promise<LocalScopeDids> {
  */
 export async function withLocalViewers(tx: DbTx, dids: string[]): Promise<Set<string>> {
   if (dids.length === 0) return new Set()
+  const didArray = arrayLiteral(dids)
   const result = await sql<{ did: string }>`
-    select did from local_user where did = any(${dids}::text[])
+    select did from local_user where did = any(${didArray}::text[])
     union
-    select subject_did from local_follow where subject_did = any(${dids}::text[])
+    select subject_did from local_follow where subject_did = any(${didArray}::text[])
   `.execute(tx)
   return new Set(result.rows.map((r) => r.did))
 }

@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { DbTx } from '@sundial/common'
 import type { PostCounted, PostRow } from '../indexers/post.ts'
-import { INDEXED_AT, jsonRowsWithRecord } from './rows.ts'
+import { INDEXED_AT, arrayLiteral, jsonRowsWithRecord } from './rows.ts'
 
 export interface StoredPost extends PostCounted {
   uri: string
@@ -40,7 +40,7 @@ export async function deletePosts(tx: DbTx, uris: string[]): Promise<StoredPost[
   if (uris.length === 0) return []
   const result = await sql<StoredPost>`
     with deleted as (
-      delete from post where uri = any(${uris}::text[])
+      delete from post where uri = any(${arrayLiteral(uris)}::text[])
       returning uri, author_did, reply_parent, embed_uri
     ), feed as (
       delete from feed_item where uri in (select uri from deleted)

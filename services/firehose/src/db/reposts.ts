@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { DbTx } from '@sundial/common'
 import type { RepostCounted, RepostRow } from '../indexers/repost.ts'
-import { INDEXED_AT, column } from './rows.ts'
+import { INDEXED_AT, arrayLiteral, column } from './rows.ts'
 
 export interface StoredRepost extends RepostCounted {
   uri: string
@@ -40,7 +40,7 @@ export async function deleteReposts(tx: DbTx, uris: string[]): Promise<StoredRep
   if (uris.length === 0) return []
   const result = await sql<StoredRepost>`
     with deleted as (
-      delete from repost where uri = any(${uris}::text[]) returning uri, author_did, subject_uri
+      delete from repost where uri = any(${arrayLiteral(uris)}::text[]) returning uri, author_did, subject_uri
     ), feed as (
       delete from feed_item where uri in (select uri from deleted)
     )

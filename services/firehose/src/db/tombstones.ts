@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { DbTx } from '@sundial/common'
-import { jsonRows } from './rows.ts'
+import { arrayLiteral, jsonRows } from './rows.ts'
 
 export interface TombstoneRow {
   uri: string
@@ -13,7 +13,7 @@ export interface TombstoneRow {
 export async function findTombstones(tx: DbTx, uris: string[]): Promise<Map<string, string | null>> {
   if (uris.length === 0) return new Map()
   const result = await sql<{ uri: string; rev: string | null }>`
-    select uri, rev from tombstone where uri = any(${uris}::text[])
+    select uri, rev from tombstone where uri = any(${arrayLiteral(uris)}::text[])
   `.execute(tx)
   return new Map(result.rows.map((r) => [r.uri, r.rev]))
 }
@@ -35,5 +35,5 @@ export async function writeTombstones(tx: DbTx, rows: TombstoneRow[]): Promise<v
 /** A record re-created after its deletion (a newer revision) is live again. */
 export async function clearTombstones(tx: DbTx, uris: string[]): Promise<void> {
   if (uris.length === 0) return
-  await sql`delete from tombstone where uri = any(${uris}::text[])`.execute(tx)
+  await sql`delete from tombstone where uri = any(${arrayLiteral(uris)}::text[])`.execute(tx)
 }
