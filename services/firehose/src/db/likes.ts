@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { DbTx } from '@sundial/common'
 import type { LikeCounted, LikeRow } from '../indexers/like.ts'
-import { INDEXED_AT, column } from './rows.ts'
+import { INDEXED_AT, arrayLiteral, column } from './rows.ts'
 
 /** Inserts likes not stored yet; returns how many were inserted per subject (likes are most of the stream). */
 export async function insertLikes(tx: DbTx, rows: LikeRow[]): Promise<LikeCounted[]> {
@@ -26,7 +26,7 @@ export async function insertLikes(tx: DbTx, rows: LikeRow[]): Promise<LikeCounte
 export async function deleteLikes(tx: DbTx, uris: string[]): Promise<LikeCounted[]> {
   if (uris.length === 0) return []
   const result = await sql<LikeCounted>`
-    with deleted as (delete from "like" where uri = any(${uris}::text[]) returning subject_uri)
+    with deleted as (delete from "like" where uri = any(${arrayLiteral(uris)}::text[]) returning subject_uri)
     select subject_uri, count(*)::int as count from deleted group by subject_uri
   `.execute(tx)
   return result.rows
