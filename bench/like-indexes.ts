@@ -12,6 +12,7 @@
 // sums them up.
 import pg from 'pg'
 import { freePort, startTestCluster } from '@sundial/devnet'
+import type { LikeRow } from '../services/firehose/src/indexers/like.ts'
 
 const LIKES = Number(process.env.BENCH_LIKES ?? 160_000)
 const BATCH = 850
@@ -42,15 +43,8 @@ const INSERT_PLAIN = `
   insert into "like" (uri, cid, author_did, subject_uri, subject_cid, created_at, rev)
   select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[])`
 
-interface Like {
-  uri: string
-  cid: string
-  authorDid: string
-  subjectUri: string
-  subjectCid: string
-  createdAt: string
-  rev: string
-}
+/** A like as the firehose writes it (its indexed_at here is the column default). */
+type Like = Omit<LikeRow, 'timeUs'>
 
 /** Deterministic stream (mulberry32), so every layout and every run inserts the same likes. */
 function generate(count: number): Like[] {
