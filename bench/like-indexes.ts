@@ -1,17 +1,22 @@
 // What each of the like table's indexes costs an insert: the same 160,000 likes (20,000 authors; 70 % of them
-// on 45,000 known posts, the rest on posts never seen) inserted in batches of 850 as the firehose writes them
-// (unnest of column arrays, `on conflict (uri) do nothing returning subject_uri`, synchronous_commit off), into
-// a fresh table for each layout, in a throwaway cluster with the embedded settings.
+// on 45,000 known posts, the rest on posts never seen) inserted in batches of 850 by the firehose's own
+// `insertLikes`, each batch in a transaction with synchronous_commit off, into a fresh table for each layout, in
+// a throwaway cluster with the embedded settings.
 //
 //   npx tsx bench/like-indexes.ts
 //   BENCH_LIKES=50000 BENCH_LAYOUTS=text,hashed npx tsx bench/like-indexes.ts
 //
 // Layouts: `text` (the secondary indexes before migration 20261123T0800, on subject_uri and author_did),
-// `hashed` (that migration's, on 64-bit hashes of them), `pk-only`, `heap-only` (no index, no conflict check).
+// `hashed` (that migration's, on 64-bit hashes of them), `pk-only`, `heap-only` (no index, so a plain insert of
+// the same columns without the conflict check `insertLikes` needs a unique index for).
 // One JSON line per layout: wall µs per like (this process's encoding included) and WAL written; the last line
 // sums them up.
-import pg from 'pg'
+import { sql } from 'kysely'
+import { createDatabase } from '@sundial/common'
+import type { DbTx } from '@sundial/common'
 import { freePort, startTestCluster } from '@sundial/devnet'
+import { insertLikes } from '../services/firehose/src/db/likes.ts'
+import { column } from '../services/firehose/src/db/rows.ts'
 import type { LikeRow } from '../services/firehose/src/indexers/like.ts'
 
 const LIKES = Number(process.env.BENCH_LIKES ?? 160_000)
@@ -31,23 +36,20 @@ const LAYOUTS: Record<string, string> = {
   'heap-only': TABLE.replace(' primary key', ''),
 }
 
-const INSERT = `
-  with inserted as (
+/** The heap-only layout has no unique index for `insertLikes`'s conflict check: the same columns, plainly. */
+async function insertPlain(tx: DbTx, rows: LikeRow[]): Promise<void> {
+  await sql`
     insert into "like" (uri, cid, author_did, subject_uri, subject_cid, created_at, rev)
-    select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[])
-    on conflict (uri) do nothing
-    returning subject_uri
-  )
-  select subject_uri, count(*)::int from inserted group by subject_uri`
-const INSERT_PLAIN = `
-  insert into "like" (uri, cid, author_did, subject_uri, subject_cid, created_at, rev)
-  select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[])`
-
-/** A like as the firehose writes it (its indexed_at here is the column default). */
-type Like = Omit<LikeRow, 'timeUs'>
+    select * from unnest(
+      ${column(rows, 'uri')}::text[], ${column(rows, 'cid')}::text[], ${column(rows, 'authorDid')}::text[],
+      ${column(rows, 'subjectUri')}::text[], ${column(rows, 'subjectCid')}::text[],
+      ${column(rows, 'createdAt')}::timestamptz[], ${column(rows, 'rev')}::text[]
+    )
+  `.execute(tx)
+}
 
 /** Deterministic stream (mulberry32), so every layout and every run inserts the same likes. */
-function generate(count: number): Like[] {
+function generate(count: number): LikeRow[] {
   let seed = 1
   const random = () => {
     seed = (seed + 0x6d2b79f5) | 0
@@ -71,6 +73,7 @@ function generate(count: number): Like[] {
       subjectUri: random() < 0.7 ? pick(posts) : `at://${pick(dids)}/app.bsky.feed.post/${nextTid()}`,
       subjectCid: `bafyrei${text(52)}`,
       createdAt: new Date(1_700_000_000_000 + Math.floor(random() * 1e9)).toISOString(),
+      timeUs: 1_700_000_000_000_000 + Math.floor(random() * 1e15),
       rev: nextTid(),
     }
   })
@@ -84,29 +87,22 @@ async function main(): Promise<void> {
   try {
     for (const layout of layouts) {
       if (!(layout in LAYOUTS)) throw new Error(`unknown layout ${layout}`)
-      const client = new pg.Client({ connectionString: cluster.adminUrl })
-      await client.connect()
+      const { db, close } = createDatabase({ url: cluster.adminUrl })
       try {
-        await client.query('drop table if exists "like"')
-        await client.query(LAYOUTS[layout])
-        await client.query('checkpoint')
-        const { rows } = await client.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn')
+        await sql.raw(`drop table if exists "like"; ${LAYOUTS[layout]}; checkpoint`).execute(db)
+        const { rows } = await sql<{ lsn: string }>`select pg_current_wal_lsn()::text as lsn`.execute(db)
+        const insert = layout === 'heap-only' ? insertPlain : insertLikes
         const started = performance.now()
         for (let i = 0; i < likes.length; i += BATCH) {
-          const batch = likes.slice(i, i + BATCH)
-          const columns = (
-            ['uri', 'cid', 'authorDid', 'subjectUri', 'subjectCid', 'createdAt', 'rev'] as const
-          ).map((key) => batch.map((like) => like[key]))
-          await client.query('begin')
-          await client.query('set local synchronous_commit = off')
-          await client.query(layout === 'heap-only' ? INSERT_PLAIN : INSERT, columns)
-          await client.query('commit')
+          await db.transaction().execute(async (tx) => {
+            await sql`set local synchronous_commit = off`.execute(tx)
+            await insert(tx, likes.slice(i, i + BATCH))
+          })
         }
         const ms = performance.now() - started
-        const wal = await client.query<{ bytes: string }>(
-          'select pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::text as bytes',
-          [rows[0].lsn],
-        )
+        const wal = await sql<{ bytes: string }>`
+          select pg_wal_lsn_diff(pg_current_wal_lsn(), ${rows[0].lsn}::pg_lsn)::text as bytes
+        `.execute(db)
         results[layout] = Math.round(((ms * 1000) / likes.length) * 10) / 10
         const line = {
           layout,
@@ -116,7 +112,7 @@ async function main(): Promise<void> {
         }
         process.stdout.write(JSON.stringify(line) + '\n')
       } finally {
-        await client.end()
+        await close()
       }
     }
   } finally {
