@@ -91,6 +91,7 @@ export class StatementStats {
   async reset(): Promise<void> {
     await sql`create extension if not exists pg_stat_statements`.execute(this.db)
     await sql`select pg_stat_statements_reset()`.execute(this.db)
+    await sql`select pg_stat_reset()`.execute(this.db)
   }
 
   /** The top statements by total execution time since the last reset (which this starts again). */
@@ -106,6 +107,15 @@ export class StatementStats {
     log(`Postgres execution time by statement, ${label} (top ${top}: ${total} ms)`)
     for (const r of rows)
       log(`  ${r.ms.padStart(7)} ms ${r.calls.padStart(6)} calls ${r.rows.padStart(8)} rows  ${r.query}`)
+    // Where the heap and index churn went: updates that were not HOT wrote a new entry in every index.
+    const { rows: tables } = await sql<{ name: string; ins: string; upd: string; hot: string; del: string }>`
+      select relname as name, n_tup_ins as ins, n_tup_upd as upd, n_tup_hot_upd as hot, n_tup_del as del
+      from pg_stat_user_tables where n_tup_ins + n_tup_upd + n_tup_del > 0
+      order by n_tup_ins + n_tup_upd + n_tup_del desc limit ${top}
+    `.execute(this.db)
+    log(`rows written by table, ${label}: inserted / updated (of them HOT) / deleted`)
+    for (const t of tables)
+      log(`  ${t.name.padEnd(20)} ${t.ins.padStart(8)} / ${t.upd.padStart(8)} (${t.hot}) / ${t.del}`)
     await this.reset()
   }
 }

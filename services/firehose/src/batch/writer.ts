@@ -9,7 +9,7 @@ import {
 } from '@sundial/common'
 import type { Db, DbTx } from '@sundial/common'
 import { addActorAggDeltas, addPostAggDeltas } from '../db/aggregates.ts'
-import { arrayLiteral } from '../db/rows.ts'
+import { arrayLiteral, didOfUri } from '../db/rows.ts'
 import { ensureActors, setAccountStatus, setHandles } from '../db/actors.ts'
 import { writeCursor, writeLaneCursor } from '../db/cursor.ts'
 import type { LaneCursor } from '../db/cursor.ts'
@@ -178,10 +178,6 @@ async function lockWriters(tx: DbTx, plan: WritePlan, live: boolean): Promise<bo
     from (select exists (select 1 from local_user where did = any(${authors}::text[])) as exclusive) x
   `.execute(tx)
   return rows[0].exclusive
-}
-
-function didOfUri(uri: string): string {
-  return uri.slice(5, uri.indexOf('/', 5))
 }
 
 /** Applies a plan inside one transaction; the cursor goes in last. */

@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { DbTx } from '@sundial/common'
 import type { ProfileRow } from '../indexers/profile.ts'
-import { INDEXED_AT, arrayLiteral, jsonRowsWithRecord } from './rows.ts'
+import { INDEXED_AT, arrayLiteral, didOfUri, jsonRowsWithRecord } from './rows.ts'
 
 /** Stores profiles that are not stored yet (an edit deletes the old version first, in the same batch). */
 export async function insertProfiles(tx: DbTx, rows: ProfileRow[]): Promise<void> {
@@ -18,7 +18,11 @@ export async function insertProfiles(tx: DbTx, rows: ProfileRow[]): Promise<void
   `.execute(tx)
 }
 
+/** Deletes stored profiles by record uri, found through their DID (the key): the uri has no index. */
 export async function deleteProfiles(tx: DbTx, uris: string[]): Promise<void> {
   if (uris.length === 0) return
-  await sql`delete from profile where uri = any(${arrayLiteral(uris)}::text[])`.execute(tx)
+  await sql`
+    delete from profile
+    where did = any(${arrayLiteral(uris.map(didOfUri))}::text[]) and uri = any(${arrayLiteral(uris)}::text[])
+  `.execute(tx)
 }

@@ -7,6 +7,11 @@ import type { RawBuilder } from 'kysely'
  */
 export const INDEXED_AT = sql`least(timestamptz 'epoch' + "timeUs" * interval '1 microsecond', now())`
 
+/** The repository (author) DID of an `at://did/collection/rkey` uri. */
+export function didOfUri(uri: string): string {
+  return uri.slice(5, uri.indexOf('/', 5))
+}
+
 /** What an array parameter may hold: text and numbers, null and undefined meaning SQL NULL. */
 export type ArrayElement = string | number | null | undefined
 
