@@ -83,7 +83,7 @@ export class Firehose {
         logger,
         metrics,
         rejections: this.rejections,
-        // The index scope is applied in stream order by dispatch, before events are split over the lanes.
+        // The index scope is applied in stream order as events arrive, before they are split over the lanes.
         lane: { name, lanes: laneNames },
         onCommitted: (batch) => this.onCommitted(lane, batch),
       })
@@ -177,6 +177,14 @@ export class Firehose {
   }
 
   private onEvent(raw: unknown, bytes: number): void {
+    if (this.scope) {
+      // Outside the local scope nothing of an event is read: only the cursor moves past it, in stream order.
+      const timeUs = this.outsideScope(raw)
+      if (timeUs !== undefined) {
+        this.enqueue({ kind: 'skip', timeUs }, bytes)
+        return
+      }
+    }
     const decoded = decodeEvent(raw, bytes, { maxRecordBytes: this.ctx.cfg.maxRecordBytes })
     if ('ok' in decoded) {
       this.rejections.record(decoded, decoded)
@@ -184,7 +192,20 @@ export class Firehose {
       if (decoded.timeUs !== undefined) this.enqueue({ kind: 'skip', timeUs: decoded.timeUs }, bytes)
       return
     }
+    // In stream order: an account enters the scope with the first event after a local user's follow of it.
+    if (decoded.kind === 'write' && decoded.record.collection === 'app.bsky.graph.follow') {
+      this.scope?.observeFollow(decoded.did, decoded.record.row.subjectDid)
+    }
     this.enqueue(decoded, bytes)
+  }
+
+  /** The event's time when the event is by an account outside the local scope; undefined: decode it. */
+  private outsideScope(raw: unknown): number | undefined {
+    const ev = raw as { did?: unknown; time_us?: unknown } | null
+    if (typeof ev?.did !== 'string' || this.scope!.admits(ev.did)) return undefined
+    const timeUs = ev.time_us
+    // A bad time goes through decoding, to be counted as a rejection.
+    return typeof timeUs === 'number' && Number.isSafeInteger(timeUs) && timeUs > 0 ? timeUs : undefined
   }
 
   private enqueue(event: IndexEvent, bytes: number): void {
@@ -229,13 +250,6 @@ export class Firehose {
       if (ev.timeUs > newest) newest = ev.timeUs
       if (ev.kind === 'skip') continue
       const did = ev.kind === 'identity' || ev.kind === 'account' ? ev.row.did : ev.did
-      if (this.scope) {
-        // In stream order: an account enters the scope with the first event after a local user's follow of it.
-        if (!this.scope.admits(did)) continue
-        if (ev.kind === 'write' && ev.record.collection === 'app.bsky.graph.follow') {
-          this.scope.observeFollow(did, ev.record.row.subjectDid)
-        }
-      }
       parts[lanes.length === 1 ? 0 : laneOf(did, lanes.length)].push(ev)
     }
     const chunk: Chunk = { events: events.length, bytes, lanesLeft: lanes.length }
