@@ -13,6 +13,8 @@
 // BENCH_FIREHOSE_NODE_OPTIONS sets NODE_OPTIONS for the firehose process alone (e.g. the heap cap the README
 // suggests for an ingest-only firehose); the other two processes are not affected. BENCH_PG_STATS=1 loads
 // pg_stat_statements and prints Postgres's time per statement on stderr (a little slower than a plain run).
+// BENCH_DROP_SECONDARY_INDEXES=1 (diagnostic only: reads would scan) drops every index but the unique keys the
+// upserts need, to bound what any change to the indexes could gain.
 //
 // Last stdout line: {"events":N,"eventsPerSec":X,"peakRssMb":Y,...}: peakRssMb is the TOTAL, the firehose
 // process's peak RSS plus the Postgres cluster's peak PSS (both also given alone), the figure the ≤ 300 MB target
@@ -34,6 +36,7 @@ const LOCAL_USERS = intEnv('BENCH_LOCAL_USERS', 20)
 const FOLLOWS_PER_LOCAL_USER = intEnv('BENCH_LOCAL_FOLLOWS', 200)
 const SEED = intEnv('BENCH_SEED', 1)
 const PG_STATS = process.env.BENCH_PG_STATS === '1'
+const DROP_SECONDARY_INDEXES = process.env.BENCH_DROP_SECONDARY_INDEXES === '1'
 
 function intEnv(name: string, fallback: number): number {
   const raw = process.env[name]
@@ -181,6 +184,15 @@ async function main(): Promise<void> {
         from unnest(${followed}::text[]) with ordinality as f(subject, n)
       `.execute(database.db)
       await registerLocalUser(database.db, viewer)
+    }
+    if (DROP_SECONDARY_INDEXES) {
+      const { rows } = await sql<{ name: string }>`
+        select i.indexrelid::regclass::text as name from pg_index i
+        join pg_class t on t.oid = i.indrelid join pg_namespace n on n.oid = t.relnamespace
+        where n.nspname = 'public' and not i.indisunique
+      `.execute(database.db)
+      for (const { name } of rows) await sql`drop index ${sql.raw(name)}`.execute(database.db)
+      log(`diagnostic: dropped ${rows.length} secondary indexes`)
     }
     if (PG_STATS) await new StatementStats(database.db).reset()
     // Closed during the run: an idle backend would add to the Postgres memory measured.
