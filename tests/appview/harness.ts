@@ -3,8 +3,11 @@
 import { Agent, AtpAgent } from '@atproto/api'
 import type { LexiconDoc } from '@atproto/lexicon'
 import { TestNetworkNoAppView } from '@atproto/dev-env'
+import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely'
+import type { CompiledQuery } from 'kysely'
 import { AppView } from '@sundial/appview'
 import type { AppViewConfig } from '@sundial/appview'
+import type { Db } from '@sundial/common'
 import { createTestDatabase, dropDatabase, freePort } from '@sundial/devnet'
 import type { TestDatabase } from '@sundial/devnet'
 import { schemas as sundialSchemas } from '@sundial/lexicon'
@@ -52,13 +55,22 @@ export interface HarnessOptions {
   config?: Partial<AppViewConfig>
   /** Give the AppView only a query handle (no pool), so no statement is prepared. Default false. */
   queryHandleOnly?: boolean
+  /** Implies queryHandleOnly: every statement the AppView runs is also handed here, with its parameters. */
+  onQuery?: (query: CompiledQuery) => void
 }
 
 export async function startHarness(pgAdminUrl: string, opts: HarnessOptions = {}): Promise<Harness> {
   const network = await TestNetworkNoAppView.create({})
   const database = await createTestDatabase(pgAdminUrl, 'appview')
   const cfg = appViewConfig(await freePort(), network.plc.url, opts.config)
-  const appview = await AppView.create(cfg, opts.queryHandleOnly ? { db: database.db } : { database })
+  const appview = await AppView.create(
+    cfg,
+    opts.onQuery
+      ? { db: loggingDb(database, opts.onQuery) }
+      : opts.queryHandleOnly
+        ? { db: database.db }
+        : { database },
+  )
   await appview.start()
   let users = 0
   return {
@@ -102,4 +114,15 @@ export function appViewClient(url: string, aud: string, pds?: AtpAgent): Agent {
   })
   for (const doc of sundialSchemas) agent.lex.add(doc as LexiconDoc)
   return agent
+}
+
+/** A query handle on the test database's pool that reports each statement it runs. */
+function loggingDb(database: TestDatabase, onQuery: (query: CompiledQuery) => void): Db {
+  return new Kysely({
+    dialect: new PostgresDialect({ pool: database.pool }),
+    plugins: [new CamelCasePlugin()],
+    log: (event) => {
+      if (event.level === 'query') onQuery(event.query)
+    },
+  }) as Db
 }

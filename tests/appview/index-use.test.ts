@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import type { CompiledQuery } from 'kysely'
+import { registerLocalUser } from '@sundial/common'
+import { syntheticEvents } from '@sundial/jetstream-server'
+import { planBatch } from '../../services/firehose/src/batch/plan.ts'
+import { applyPlan } from '../../services/firehose/src/batch/writer.ts'
+import { decodeEvent } from '../../services/firehose/src/ingest/decode.ts'
+import type { IndexEvent } from '../../services/firehose/src/ingest/events.ts'
+import { startHarness } from './harness.ts'
+import type { Harness, TestUser } from './harness.ts'
+import type { Ref } from './seed.ts'
+
+// Every statement behind the AppView's methods must reach its rows through an index. On a test's few rows a table
+// scan is as fast as anything; on an index of millions it is a request that never comes back. So the index gets
+// 60,000 synthetic events through the firehose's own write path first (tens of thousands of rows, analyzed), and
+// every statement the AppView ran is explained again with its own parameters: the planner, seeing real table
+// sizes, scans a table only where no index fits.
+
+interface PlanNode {
+  'Node Type': string
+  'Relation Name'?: string
+  Plans?: PlanNode[]
+}
+
+const queries: CompiledQuery[] = []
+let h: Harness
+let alice: TestUser, bob: TestUser
+const refs: Record<string, Ref> = {}
+const minute = (n: number) => new Date(Date.UTC(2026, 0, 1, 12, n))
+
+beforeAll(async () => {
+  h = await startHarness(inject('pgAdminUrl'), { onQuery: (query) => queries.push(query) })
+  ;[alice, bob] = await Promise.all([h.createUser('alice'), h.createUser('bob')])
+  const { seed } = h
+  const carol = 'did:plc:carolcarolcarolcarolcaro'
+  await seed.actor(alice.did, alice.handle)
+  await seed.actor(bob.did, bob.handle)
+  await seed.actor(carol, 'carol.test')
+  await seed.profile(bob.did, { displayName: 'Bob' })
+  await seed.follow(alice.did, bob.did, { createdAt: minute(0) })
+  await seed.follow(bob.did, alice.did, { createdAt: minute(1) })
+  refs.root = await seed.post(bob.did, { text: 'root', createdAt: minute(2) })
+  refs.reply = await seed.post(carol, {
+    text: 'reply',
+    createdAt: minute(3),
+    reply: { root: refs.root, parent: refs.root },
+  })
+  refs.quote = await seed.post(carol, {
+    text: 'quote',
+    createdAt: minute(4),
+    embed: { $type: 'app.bsky.embed.record', record: refs.root },
+  })
+  refs.repost = await seed.repost(bob.did, refs.quote, { createdAt: minute(5) })
+  await seed.like(alice.did, refs.root, { createdAt: minute(6) })
+  await seed.like(carol, refs.root, { createdAt: minute(7) })
+  await seed.repost(alice.did, refs.root, { createdAt: minute(8) })
+  await fillIndex()
+})
+
+/** Tens of thousands of rows in every table a method reads, written as the firehose writes them. */
+async function fillIndex(): Promise<void> {
+  const events: IndexEvent[] = []
+  for (const item of syntheticEvents({ seed: 3, count: 60_000, actors: 2_000 })) {
+    if (item.kind === 'malformed') continue
+    const decoded = decodeEvent(item, 0, { maxRecordBytes: 1 << 20 })
+    if (!('ok' in decoded)) events.push(decoded)
+  }
+  // Local users among the stream's busiest authors, so timelines fill too.
+  const authors = new Map<string, number>()
+  for (const ev of events) if (ev.kind === 'write') authors.set(ev.did, (authors.get(ev.did) ?? 0) + 1)
+  for (const [did] of [...authors].sort((a, b) => b[1] - a[1]).slice(0, 20)) {
+    await registerLocalUser(h.database.db, did)
+  }
+  for (let start = 0; start < events.length; start += 2_000) {
+    const plan = planBatch(events.slice(start, start + 2_000))
+    await h.database.db.transaction().execute((tx) => applyPlan(tx, plan))
+  }
+  await h.database.pool.query('analyze')
+}
+
+afterAll(async () => {
+  await h?.close()
+})
+
+describe('AppView statements use indexes', () => {
+  it('scans no table of the index in any method', async () => {
+    const asAlice = h.client(alice)
+    const anon = h.client()
+    const timeline = await asAlice.app.bsky.feed.getTimeline({ limit: 2 })
+    await asAlice.app.bsky.feed.getTimeline({ limit: 2, cursor: timeline.data.cursor })
+    await asAlice.call('dev.sundial.feed.getTimeline', { excludeReplies: true, langs: ['en'], limit: 2 })
+    await asAlice.call('dev.sundial.feed.getTimelineStatus', {})
+    for (const filter of [
+      'posts_with_replies',
+      'posts_no_replies',
+      'posts_with_media',
+      'posts_and_author_threads',
+    ]) {
+      const page = await anon.app.bsky.feed.getAuthorFeed({ actor: bob.did, filter, limit: 1 })
+      await anon.app.bsky.feed.getAuthorFeed({ actor: bob.did, filter, cursor: page.data.cursor })
+    }
+    await anon.app.bsky.feed.getAuthorFeed({ actor: bob.handle })
+    await asAlice.app.bsky.feed.getPostThread({ uri: refs.reply.uri })
+    await anon.app.bsky.feed.getPosts({ uris: [refs.root.uri, refs.quote.uri] })
+    const likes = await asAlice.app.bsky.feed.getLikes({ uri: refs.root.uri, limit: 1 })
+    await asAlice.app.bsky.feed.getLikes({ uri: refs.root.uri, cursor: likes.data.cursor })
+    const reposts = await anon.app.bsky.feed.getRepostedBy({ uri: refs.root.uri, limit: 1 })
+    await anon.app.bsky.feed.getRepostedBy({ uri: refs.root.uri, cursor: reposts.data.cursor })
+    await asAlice.app.bsky.actor.getProfile({ actor: bob.did })
+    await anon.app.bsky.actor.getProfiles({ actors: [alice.did, bob.handle] })
+    const follows = await asAlice.app.bsky.graph.getFollows({ actor: alice.did, limit: 1 })
+    await asAlice.app.bsky.graph.getFollows({ actor: alice.did, cursor: follows.data.cursor })
+    await anon.app.bsky.graph.getFollowers({ actor: bob.did })
+
+    const statements = new Map(queries.map((q) => [`${q.sql}\n${JSON.stringify(q.parameters)}`, q]))
+    expect(statements.size).toBeGreaterThan(20)
+    const scans: Array<{ table: string; sql: string }> = []
+    const client = await h.database.pool.connect()
+    try {
+      const { rows: sizes } = await client.query<{ relname: string; n: number }>(
+        'select relname, n_live_tup::int as n from pg_stat_user_tables',
+      )
+      const rowsIn = new Map(sizes.map((t) => [t.relname, t.n]))
+      for (const table of [
+        'post',
+        'like',
+        'repost',
+        'follow',
+        'feed_item',
+        'timeline_item',
+        'post_agg',
+        'actor',
+      ]) {
+        expect(rowsIn.get(table), table).toBeGreaterThan(1_000)
+      }
+      for (const query of statements.values()) {
+        if (!/^\s*(select|with)\b/i.test(query.sql)) continue
+        const { rows } = await client.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
+          `explain (format json) ${query.sql}`,
+          query.parameters as unknown[],
+        )
+        for (const table of seqScans(rows[0]['QUERY PLAN'][0].Plan)) {
+          // A table of a few rows (local users, the backfill queue here) is rightly read whole.
+          if ((rowsIn.get(table) ?? 0) < 1_000) continue
+          scans.push({ table, sql: query.sql.replace(/\s+/g, ' ').slice(0, 200) })
+        }
+      }
+    } finally {
+      client.release()
+    }
+    expect(scans).toEqual([])
+  })
+})
+
+function seqScans(node: PlanNode): string[] {
+  const own = node['Node Type'] === 'Seq Scan' && node['Relation Name'] ? [node['Relation Name']] : []
+  return [...own, ...(node.Plans ?? []).flatMap(seqScans)]
+}
