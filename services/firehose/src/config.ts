@@ -15,9 +15,11 @@ export type IndexScope = 'all' | 'local'
  * - `FIREHOSE_WRITERS` (2): writer lanes, each with its own Postgres connection and transactions. Events are
  *   spread over them by a hash of their DID (one account's events stay in order on one lane); the stored cursor
  *   is the smallest lane's. 1 writes everything on one connection.
- * - `FIREHOSE_BATCH_SIZE` (2500): most events written in one transaction (per lane).
+ * - `FIREHOSE_BATCH_SIZE` (5000): most events written in one transaction (per lane). Larger batches share more
+ *   count updates (several likes of one post become one `post_agg` row) and statements; bench:ingest measured
+ *   ≈ 9 % more events/s for 2,500 → 5,000 and ≈ 30 MB more peak memory.
  * - `FIREHOSE_BATCH_MS` (100): longest an event waits for its batch to fill before it is written anyway.
- * - `FIREHOSE_QUEUE_MAX` (10000): events held in memory (received, not yet committed); reading from the socket
+ * - `FIREHOSE_QUEUE_MAX` (20000): events held in memory (received, not yet committed); reading from the socket
  *   pauses above it and resumes below half of it.
  * - `FIREHOSE_QUEUE_MAX_BYTES` (33554432 = 32 MiB): the same bound in frame bytes, for floods of large records.
  * - `FIREHOSE_REWIND_SECONDS` (10): on restart, resume this far before the stored cursor. Replays are
@@ -69,8 +71,8 @@ export function readConfig(env: Env): FirehoseConfig {
     throw new Error(`JETSTREAM_URL must be a ws:// or wss:// URL, got "${jetstreamUrl}"`)
   }
   const startCursor = envString(env, 'FIREHOSE_START_CURSOR')
-  const batchSize = envInt(env, 'FIREHOSE_BATCH_SIZE', 2500, 1)
-  const queueMax = envInt(env, 'FIREHOSE_QUEUE_MAX', 10_000, 1)
+  const batchSize = envInt(env, 'FIREHOSE_BATCH_SIZE', 5000, 1)
+  const queueMax = envInt(env, 'FIREHOSE_QUEUE_MAX', 20_000, 1)
   if (batchSize > queueMax) {
     throw new Error(`FIREHOSE_BATCH_SIZE (${batchSize}) must not exceed FIREHOSE_QUEUE_MAX (${queueMax})`)
   }
