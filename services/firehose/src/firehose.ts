@@ -179,7 +179,7 @@ export class Firehose {
   private onEvent(raw: unknown, bytes: number): void {
     if (this.scope) {
       // Outside the local scope nothing of an event is read: only the cursor moves past it, in stream order.
-      const timeUs = this.outsideScope(raw)
+      const timeUs = outsideScope(this.scope, raw)
       if (timeUs !== undefined) {
         this.enqueue({ kind: 'skip', timeUs }, bytes)
         return
@@ -197,15 +197,6 @@ export class Firehose {
       this.scope?.observeFollow(decoded.did, decoded.record.row.subjectDid)
     }
     this.enqueue(decoded, bytes)
-  }
-
-  /** The event's time when the event is by an account outside the local scope; undefined: decode it. */
-  private outsideScope(raw: unknown): number | undefined {
-    const ev = raw as { did?: unknown; time_us?: unknown } | null
-    if (typeof ev?.did !== 'string' || this.scope!.admits(ev.did)) return undefined
-    const timeUs = ev.time_us
-    // A bad time goes through decoding, to be counted as a rejection.
-    return typeof timeUs === 'number' && Number.isSafeInteger(timeUs) && timeUs > 0 ? timeUs : undefined
   }
 
   private enqueue(event: IndexEvent, bytes: number): void {
@@ -376,4 +367,13 @@ export function laneOf(did: string, lanes: number): number {
   let hash = 0x811c9dc5
   for (let i = 0; i < did.length; i++) hash = Math.imul(hash ^ did.charCodeAt(i), 0x01000193)
   return (hash >>> 0) % lanes
+}
+
+/** The event's time when the event is by an account outside the local scope; undefined: decode it. */
+function outsideScope(scope: LocalScope, raw: unknown): number | undefined {
+  const ev = raw as { did?: unknown; time_us?: unknown } | null
+  if (typeof ev?.did !== 'string' || scope.admits(ev.did)) return undefined
+  const timeUs = ev.time_us
+  // A bad time goes through decoding, to be counted as a rejection.
+  return typeof timeUs === 'number' && Number.isSafeInteger(timeUs) && timeUs > 0 ? timeUs : undefined
 }
