@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { CompiledQuery } from 'kysely'
-import { registerLocalUser } from '@sundial/common'
-import { syntheticEvents } from '@sundial/jetstream-server'
 import { planBatch } from '../../services/firehose/src/batch/plan.ts'
 import { applyPlan } from '../../services/firehose/src/batch/writer.ts'
-import { decodeEvent } from '../../services/firehose/src/ingest/decode.ts'
-import type { IndexEvent } from '../../services/firehose/src/ingest/events.ts'
+import { decodedStreamWithLocalUsers } from '../firehose/helpers.ts'
 import { startHarness } from './harness.ts'
 import type { Harness, TestUser } from './harness.ts'
 import type { Ref } from './seed.ts'
@@ -59,18 +56,9 @@ beforeAll(async () => {
 
 /** Tens of thousands of rows in every table a method reads, written as the firehose writes them. */
 async function fillIndex(): Promise<void> {
-  const events: IndexEvent[] = []
-  for (const item of syntheticEvents({ seed: 3, count: 60_000, actors: 2_000 })) {
-    if (item.kind === 'malformed') continue
-    const decoded = decodeEvent(item, 0, { maxRecordBytes: 1 << 20 })
-    if (!('ok' in decoded)) events.push(decoded)
-  }
   // Local users among the stream's busiest authors, so timelines fill too.
-  const authors = new Map<string, number>()
-  for (const ev of events) if (ev.kind === 'write') authors.set(ev.did, (authors.get(ev.did) ?? 0) + 1)
-  for (const [did] of [...authors].sort((a, b) => b[1] - a[1]).slice(0, 20)) {
-    await registerLocalUser(h.database.db, did)
-  }
+  const stream = { seed: 3, count: 60_000, actors: 2_000 }
+  const events = await decodedStreamWithLocalUsers(h.database.db, stream, 20)
   for (let start = 0; start < events.length; start += 2_000) {
     const plan = planBatch(events.slice(start, start + 2_000))
     await h.database.db.transaction().execute((tx) => applyPlan(tx, plan))

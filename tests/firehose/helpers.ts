@@ -1,6 +1,11 @@
 import { readConfig } from '@sundial/firehose'
 import type { FirehoseConfig } from '@sundial/firehose'
+import { registerLocalUser } from '@sundial/common'
 import type { Db } from '@sundial/common'
+import { syntheticEvents } from '@sundial/jetstream-server'
+import type { SyntheticOptions } from '@sundial/jetstream-server'
+import { decodeEvent } from '../../services/firehose/src/ingest/decode.ts'
+import type { IndexEvent } from '../../services/firehose/src/ingest/events.ts'
 
 /** Firehose configuration for tests: a replay from the start of the server's log, quiet logs, a free port. */
 export function testConfig(opts: {
@@ -57,4 +62,27 @@ export function counterValues(metricsText: string, name: string, label: string):
   const pattern = new RegExp(`^${name}\\{[^}]*${label}="([^"]*)"[^}]*\\} (\\S+)$`, 'gm')
   for (const m of metricsText.matchAll(pattern)) out.set(m[1], (out.get(m[1]) ?? 0) + Number(m[2]))
   return out
+}
+
+/**
+ * A synthetic stream decoded as the firehose decodes it (malformed frames dropped), with its busiest authors made
+ * local users, so follows and posts run the timeline paths when the events are applied.
+ */
+export async function decodedStreamWithLocalUsers(
+  db: Db,
+  stream: SyntheticOptions,
+  localUsers: number,
+): Promise<IndexEvent[]> {
+  const events: IndexEvent[] = []
+  for (const item of syntheticEvents(stream)) {
+    if (item.kind === 'malformed') continue
+    const decoded = decodeEvent(item, 0, { maxRecordBytes: 1 << 20 })
+    if (!('ok' in decoded)) events.push(decoded)
+  }
+  const authors = new Map<string, number>()
+  for (const ev of events) if (ev.kind === 'write') authors.set(ev.did, (authors.get(ev.did) ?? 0) + 1)
+  for (const [did] of [...authors].sort((a, b) => b[1] - a[1]).slice(0, localUsers)) {
+    await registerLocalUser(db, did)
+  }
+  return events
 }

@@ -1,14 +1,11 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { sql } from 'kysely'
-import { registerLocalUser } from '@sundial/common'
 import { createTestDatabase, dropDatabase } from '@sundial/devnet'
 import type { DbTx } from '@sundial/common'
 import type { TestDatabase } from '@sundial/devnet'
-import { syntheticEvents } from '@sundial/jetstream-server'
 import { planBatch } from '../../services/firehose/src/batch/plan.ts'
 import { applyPlan } from '../../services/firehose/src/batch/writer.ts'
-import { decodeEvent } from '../../services/firehose/src/ingest/decode.ts'
-import type { IndexEvent } from '../../services/firehose/src/ingest/events.ts'
+import { decodedStreamWithLocalUsers } from './helpers.ts'
 
 // Every statement the firehose runs per batch must reach its rows through an index: a table scan is invisible on a
 // test's few thousand rows and fatal on a production table of millions, where it would run once per batch.
@@ -25,17 +22,9 @@ describe('firehose write path uses indexes', () => {
   })
 
   it('scans no table while indexing a stream of every kind of event', async () => {
-    const events: IndexEvent[] = []
-    for (const item of syntheticEvents({ seed: 7, count: 8_000, actors: 150 })) {
-      if (item.kind === 'malformed') continue
-      const decoded = decodeEvent(item, 0, { maxRecordBytes: 1 << 20 })
-      if (!('ok' in decoded)) events.push(decoded)
-    }
     // Local users among the busiest authors: their follows and the posts of who they follow run the timeline paths.
-    const authors = new Map<string, number>()
-    for (const ev of events) if (ev.kind === 'write') authors.set(ev.did, (authors.get(ev.did) ?? 0) + 1)
-    const busiest = [...authors].sort((a, b) => b[1] - a[1]).slice(0, 3)
-    for (const [did] of busiest) await registerLocalUser(database.db, did)
+    const stream = { seed: 7, count: 8_000, actors: 150 }
+    const events = await decodedStreamWithLocalUsers(database.db, stream, 3)
 
     const scans: Array<{ table: string; scans: number; batch: number }> = []
     const applied = { postDeletes: 0, likeDeletes: 0, repostDeletes: 0, followDeletes: 0, profileDeletes: 0 }
