@@ -3,12 +3,10 @@
 import { Agent, AtpAgent } from '@atproto/api'
 import type { LexiconDoc } from '@atproto/lexicon'
 import { TestNetworkNoAppView } from '@atproto/dev-env'
-import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely'
 import type { CompiledQuery } from 'kysely'
 import { AppView } from '@sundial/appview'
 import type { AppViewConfig } from '@sundial/appview'
-import type { Db } from '@sundial/common'
-import { createTestDatabase, dropDatabase, freePort } from '@sundial/devnet'
+import { createTestDatabase, dropDatabase, freePort, queryLoggingDb } from '@sundial/devnet'
 import type { TestDatabase } from '@sundial/devnet'
 import { schemas as sundialSchemas } from '@sundial/lexicon'
 import { Seeder } from './seed.ts'
@@ -66,7 +64,7 @@ export async function startHarness(pgAdminUrl: string, opts: HarnessOptions = {}
   const appview = await AppView.create(
     cfg,
     opts.onQuery
-      ? { db: loggingDb(database, opts.onQuery) }
+      ? { db: queryLoggingDb(database.pool, opts.onQuery) }
       : opts.queryHandleOnly
         ? { db: database.db }
         : { database },
@@ -114,15 +112,4 @@ export function appViewClient(url: string, aud: string, pds?: AtpAgent): Agent {
   })
   for (const doc of sundialSchemas) agent.lex.add(doc as LexiconDoc)
   return agent
-}
-
-/** A query handle on the test database's pool that reports each statement it runs. */
-function loggingDb(database: TestDatabase, onQuery: (query: CompiledQuery) => void): Db {
-  return new Kysely({
-    dialect: new PostgresDialect({ pool: database.pool }),
-    plugins: [new CamelCasePlugin()],
-    log: (event) => {
-      if (event.level === 'query') onQuery(event.query)
-    },
-  }) as Db
 }
