@@ -3,7 +3,7 @@ import type { CommittedBatch } from './batch/writer.ts'
 import { DEFAULT_WRITERS } from './config.ts'
 import type { AppContext } from './context.ts'
 import { laneCursorName, prepareLaneCursors } from './db/cursor.ts'
-import { decodeEvent } from './ingest/decode.ts'
+import { decodeEvent, isValidTimeUs } from './ingest/decode.ts'
 import { COLLECTIONS } from './ingest/events.ts'
 import type { IndexEvent } from './ingest/events.ts'
 import { RejectionLog, reject } from './ingest/rejections.ts'
@@ -147,7 +147,7 @@ export class Firehose {
         onEvent: (event, bytes) => this.onEvent(event, bytes),
         onBadFrame: (reason, detail, timeUs) => {
           this.rejections.record(reject(reason, detail), { timeUs })
-          if (timeUs !== undefined && Number.isSafeInteger(timeUs) && timeUs > 0) {
+          if (isValidTimeUs(timeUs)) {
             this.enqueue({ kind: 'skip', timeUs }, 0)
           }
         },
@@ -373,7 +373,6 @@ export function laneOf(did: string, lanes: number): number {
 function outsideScope(scope: LocalScope, raw: unknown): number | undefined {
   const ev = raw as { did?: unknown; time_us?: unknown } | null
   if (typeof ev?.did !== 'string' || scope.admits(ev.did)) return undefined
-  const timeUs = ev.time_us
   // A bad time goes through decoding, to be counted as a rejection.
-  return typeof timeUs === 'number' && Number.isSafeInteger(timeUs) && timeUs > 0 ? timeUs : undefined
+  return isValidTimeUs(ev.time_us) ? ev.time_us : undefined
 }

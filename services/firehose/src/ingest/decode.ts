@@ -27,6 +27,11 @@ export interface RejectedEvent extends Rejection {
 
 const WANTED = new Set<string>(COLLECTIONS)
 
+/** A Jetstream `time_us` the cursor can move to: a positive safe integer. */
+export function isValidTimeUs(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0
+}
+
 /** Turns one parsed Jetstream event into rows to write, or says why it is skipped. Never throws. */
 export function decodeEvent(
   raw: unknown,
@@ -36,7 +41,7 @@ export function decodeEvent(
   if (typeof raw !== 'object' || raw === null) return reject('malformed_json', 'event is not an object')
   const ev = raw as Record<string, unknown>
   const timeUs = ev.time_us
-  if (typeof timeUs !== 'number' || !Number.isSafeInteger(timeUs) || timeUs <= 0) {
+  if (!isValidTimeUs(timeUs)) {
     return { ...reject('invalid_time', String(timeUs)), did: ev.did }
   }
   const did = ev.did
